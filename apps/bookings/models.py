@@ -1,0 +1,90 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.common.models import TimeStampedModel
+
+# No 0/O/1/I: references are read out over the phone.
+_REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_booking_reference() -> str:
+    return "TK-" + "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+
+
+def new_ticket_code() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class Booking(TimeStampedModel):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting payment"
+        CONFIRMED = "confirmed", "Confirmed"
+        FAILED = "failed", "Failed (refunded)"
+        CANCELLED = "cancelled", "Cancelled"
+
+    reference = models.CharField(max_length=16, unique=True, default=new_booking_reference)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bookings"
+    )
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="bookings")
+    hold = models.OneToOneField("inventory.Hold", on_delete=models.PROTECT, related_name="booking")
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "confirmed", "failed", "cancelled"]),
+                name="booking_valid_status",
+            ),
+            models.CheckConstraint(condition=Q(total__gte=0), name="booking_total_non_negative"),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+                name="booking_confirmed_has_time",
+            ),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+
+class Ticket(TimeStampedModel):
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        CANCELLED = "cancelled", "Cancelled"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="tickets")
+    event_seat = models.ForeignKey(
+        "inventory.EventSeat", on_delete=models.PROTECT, related_name="tickets"
+    )
+    price = models.DecimalField(max_digits=10, decimal_places=2)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.VALID)
+    code = models.CharField(max_length=40, unique=True, default=new_ticket_code)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            # The backstop: whatever a code path does, a seat cannot be sold twice.
+            models.UniqueConstraint(
+                fields=["event_seat"],
+                condition=Q(status="valid"),
+                name="ticket_one_live_per_event_seat",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["valid", "cancelled"]), name="ticket_valid_status"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="ticket_price_non_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.booking.reference} / {self.event_seat_id}"

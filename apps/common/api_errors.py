@@ -1,0 +1,62 @@
+"""One JSON error shape for the whole API: {"code", "detail", "fields"?, ...}."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+from .errors import ShopError
+
+_CODES = {
+    status.HTTP_400_BAD_REQUEST: "validation_error",
+    status.HTTP_401_UNAUTHORIZED: "not_authenticated",
+    status.HTTP_403_FORBIDDEN: "permission_denied",
+    status.HTTP_404_NOT_FOUND: "not_found",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "method_not_allowed",
+    status.HTTP_406_NOT_ACCEPTABLE: "not_acceptable",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "unsupported_media_type",
+    status.HTTP_429_TOO_MANY_REQUESTS: "throttled",
+}
+
+
+def _first_message(data) -> str:
+    if isinstance(data, list) and data:
+        return _first_message(data[0])
+    if isinstance(data, dict) and data:
+        key, value = next(iter(data.items()))
+        message = _first_message(value)
+        return message if key == "non_field_errors" else f"{key}: {message}"
+    return str(data)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, ShopError):
+        return Response(exc.as_dict(), status=exc.status_code)
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+
+    code = _CODES.get(response.status_code, "error")
+    if isinstance(exc, exceptions.ValidationError):
+        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        body = {"code": code, "detail": _first_message(fields), "fields": fields}
+    else:
+        detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
+        if isinstance(exc, exceptions.APIException) and getattr(exc.detail, "code", None):
+            specific = exc.detail.code
+            if specific not in {"invalid", "error", "not_found", "permission_denied"}:
+                code = specific
+        body = {"code": code, "detail": str(detail)}
+    response.data = body
+    return response

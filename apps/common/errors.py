@@ -1,0 +1,62 @@
+"""Errors a user can cause. Services raise these; the API and the pages turn them into a
+status code and a message, so that no view decides what went wrong."""
+
+from typing import Any
+
+
+class ShopError(Exception):
+    status_code = 400
+    code = "bad_request"
+    default_detail = "The request could not be processed."
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any):
+        self.detail = detail or self.default_detail
+        if code:
+            self.code = code
+        self.extra = extra
+        super().__init__(self.detail)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "detail": self.detail, **self.extra}
+
+
+class InvalidRequest(ShopError):
+    status_code = 400
+    code = "validation_error"
+    default_detail = "Invalid input."
+
+
+class PaymentRequired(ShopError):
+    status_code = 402
+    code = "payment_declined"
+    default_detail = "The payment was declined."
+
+
+class NotFound(ShopError):
+    status_code = 404
+    code = "not_found"
+    default_detail = "Not found."
+
+
+class Conflict(ShopError):
+    status_code = 409
+    code = "conflict"
+    default_detail = "The request conflicts with the current state."
+
+
+class Gone(ShopError):
+    status_code = 410
+    code = "gone"
+    default_detail = "This is no longer available."
+
+
+class RuleBroken(ShopError):
+    status_code = 422
+    code = "rule_broken"
+    default_detail = "The request breaks a rule of the shop."
+
+
+class ServiceUnavailable(ShopError):
+    status_code = 503
+    code = "service_unavailable"
+    default_detail = "Please try again in a moment."

@@ -1,0 +1,120 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from apps.common.models import TimeStampedModel
+
+
+class Seat(models.Model):
+    """A physical seat of a venue. x/y place it on the seat map; smaller y is nearer the stage."""
+
+    venue = models.ForeignKey("events.Venue", on_delete=models.CASCADE, related_name="seats")
+    section = models.CharField(max_length=50)
+    row = models.CharField(max_length=10)
+    number = models.PositiveIntegerField()
+    x = models.FloatField()
+    y = models.FloatField()
+
+    class Meta:
+        ordering = ["section", "y", "x"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["venue", "section", "row", "number"], name="seat_unique_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.section} row {self.row} seat {self.number}"
+
+
+class Hold(TimeStampedModel):
+    """A buyer's short-lived claim on specific event seats."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RELEASED = "released", "Released"
+        EXPIRED = "expired", "Expired"
+        CONVERTED = "converted", "Converted to booking"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="holds")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds"
+    )
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+    )
+    expires_at = models.DateTimeField(db_index=True)
+    extensions = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(default=1)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "released", "expired", "converted"]),
+                name="hold_valid_status",
+            ),
+            # One live hold per buyer per event; the service turns a clash into a 409.
+            models.UniqueConstraint(
+                fields=["user", "event"],
+                condition=Q(status="active"),
+                name="hold_one_active_per_buyer_event",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=Q(status="active"), name="hold_active_expiry_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Hold {self.id} ({self.get_status_display()})"
+
+
+class EventSeat(models.Model):
+    """One seat of one event: the unit of inventory that holds and tickets lock.
+
+    A held seat carries its hold's expiry (held_until) so that availability is decided from the
+    locked row's own columns; a seat whose held_until has passed is free, swept or not."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        HELD = "held", "Held"
+        SOLD = "sold", "Sold"
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="event_seats")
+    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="event_seats")
+    price_tier = models.ForeignKey(
+        "events.PriceTier", on_delete=models.PROTECT, related_name="event_seats"
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
+    hold = models.ForeignKey(
+        Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="event_seats"
+    )
+    held_until = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "seat"], name="eventseat_unique_event_seat"),
+            models.CheckConstraint(
+                condition=Q(status__in=["available", "held", "sold"]),
+                name="eventseat_valid_status",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status="held", hold__isnull=False, held_until__isnull=False)
+                    | (~Q(status="held") & Q(hold__isnull=True, held_until__isnull=True))
+                ),
+                name="eventseat_held_iff_hold",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status"], name="eventseat_event_status_idx")]
+
+    def __str__(self):
+        return f"{self.event_id}/{self.seat_id} {self.status}"

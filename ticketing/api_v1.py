@@ -1,0 +1,10 @@
+"""Every route of the JSON API, version 1. Each app owns its routes in `api_urls.py`."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("auth/", include("apps.accounts.api_urls")),
+    path("", include("apps.events.api_urls")),
+    path("", include("apps.inventory.api_urls")),
+    path("", include("apps.bookings.api_urls")),
+]

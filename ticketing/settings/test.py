@@ -1,0 +1,26 @@
+"""The test suite runs on the real PostgreSQL and Redis (concurrency is meaningless on SQLite)."""
+
+import os
+
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ticketing")
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/1")
+os.environ.setdefault("CACHE_KEY_PREFIX", "ticketing-test")
+os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES  # noqa: E402
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Threads in the race tests each open their own connection; closing them promptly keeps the
+# test database droppable at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+REST_FRAMEWORK = {  # noqa: F405
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": {"auth": "10000/min"},
+}
