@@ -8,11 +8,23 @@ class ShopError(Exception):
     status_code = 400
     code = "bad_request"
     default_detail = "The request could not be processed."
+    # A retryable error (lock contention, a gateway hiccup) is not stored as the answer to an
+    # idempotency key: retrying with the same key tries again.
+    retryable = False
 
-    def __init__(self, detail: str | None = None, *, code: str | None = None, **extra: Any):
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        retryable: bool | None = None,
+        **extra: Any,
+    ):
         self.detail = detail or self.default_detail
         if code:
             self.code = code
+        if retryable is not None:
+            self.retryable = retryable
         self.extra = extra
         super().__init__(self.detail)
 

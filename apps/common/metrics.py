@@ -1,0 +1,26 @@
+"""The shop's own Prometheus metrics (django-prometheus adds request, database and cache ones).
+Under gunicorn they are aggregated across workers through PROMETHEUS_MULTIPROC_DIR."""
+
+from prometheus_client import Counter, Histogram
+
+HOLDS_CREATED = Counter("ticketing_holds_created_total", "Holds created", ["mode"])
+HOLDS_FAILED = Counter("ticketing_holds_failed_total", "Hold attempts refused", ["reason"])
+HOLDS_RELEASED = Counter("ticketing_holds_released_total", "Holds released by their buyer")
+HOLDS_EXPIRED = Counter("ticketing_holds_expired_total", "Holds released by the expiry sweep")
+LOCK_OUTCOMES = Counter(
+    "ticketing_seat_lock_outcomes_total",
+    "Seat-lock attempts by outcome (acquired, busy, degraded = Redis unreachable)",
+    ["outcome"],
+)
+LOCK_WAIT = Histogram(
+    "ticketing_seat_lock_wait_seconds",
+    "Time spent acquiring the Redis seat locks of one hold request",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+)
+BOOKINGS_CONFIRMED = Counter("ticketing_bookings_confirmed_total", "Bookings confirmed")
+BOOKINGS_CANCELLED = Counter("ticketing_bookings_cancelled_total", "Bookings cancelled by buyers")
+PAYMENTS = Counter("ticketing_payments_total", "Payment attempts by outcome", ["outcome"])
+REFUNDS = Counter("ticketing_refunds_total", "Refunds by reason and outcome", ["reason", "outcome"])
+IDEMPOTENT_REPLAYS = Counter(
+    "ticketing_idempotent_replays_total", "Unsafe API calls answered from a stored response"
+)

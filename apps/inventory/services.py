@@ -1,0 +1,410 @@
+"""The seat-hold protocol (see DESIGN.md): every write to seat inventory goes through here.
+
+Lock order, everywhere: Redis seat locks, then Hold rows, then EventSeat rows ordered by id.
+Keeping one order is what makes the sweeper, checkout and new holds unable to deadlock."""
+
+import logging
+import uuid
+from collections import defaultdict
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Max, Min, Q
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from apps.common import metrics
+from apps.common.errors import Conflict, Gone, InvalidRequest, NotFound, RuleBroken, ShopError
+from apps.events.models import Event
+
+from .locks import SeatsBusy, seat_locks
+from .models import EventSeat, Hold, Seat
+
+logger = logging.getLogger(__name__)
+
+# How many candidate blocks best-available tries before saying none is free.
+BEST_AVAILABLE_TRIES = 8
+
+
+def free_seat_q() -> Q:
+    """A seat is free when available, or held by a hold whose time has passed (database clock)."""
+    return Q(status=EventSeat.Status.AVAILABLE) | Q(
+        status=EventSeat.Status.HELD, held_until__lte=Now()
+    )
+
+
+def _event_on_sale(event_id) -> Event:
+    try:
+        event = Event.objects.only(
+            "id",
+            "status",
+            "starts_at",
+            "sales_start",
+            "sales_end",
+            "hold_minutes",
+            "max_seats_per_order",
+            "venue_id",
+        ).get(pk=event_id)
+    except (Event.DoesNotExist, ValueError, TypeError):
+        raise NotFound("There is no such event.", code="event_not_found") from None
+    now = timezone.now()
+    sales_end = event.sales_end or event.starts_at
+    if (
+        event.status != Event.Status.ON_SALE
+        or (event.sales_start and now < event.sales_start)
+        or now >= sales_end
+    ):
+        raise RuleBroken("Tickets for this event are not on sale now.", code="event_not_on_sale")
+    return event
+
+
+def _check_quantity(event: Event, count: int):
+    if count < 1:
+        raise InvalidRequest("Choose at least one seat.", code="no_seats")
+    if count > event.max_seats_per_order:
+        raise RuleBroken(
+            f"You can hold at most {event.max_seats_per_order} seats per order.",
+            code="too_many_seats",
+            max_seats=event.max_seats_per_order,
+        )
+
+
+def hold_seats(
+    *,
+    user,
+    event_id,
+    event_seat_ids=None,
+    quantity=None,
+    section=None,
+    price_tier_id=None,
+) -> Hold:
+    """Holds the given event seats, or `quantity` adjacent best-available ones, for this buyer."""
+    try:
+        return _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id)
+    except ShopError as exc:
+        metrics.HOLDS_FAILED.labels(exc.code).inc()
+        logger.info("hold refused event=%s user=%s code=%s", event_id, user.pk, exc.code)
+        raise
+
+
+def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id) -> Hold:
+    event = _event_on_sale(event_id)
+    if (event_seat_ids is None) == (quantity is None):
+        raise InvalidRequest("Give either seats or a quantity.", code="seats_or_quantity")
+    if event_seat_ids is not None:
+        ids = list(event_seat_ids)
+        if any(not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in ids):
+            raise InvalidRequest("Seat ids must be positive whole numbers.")
+        if len(set(ids)) != len(ids):
+            raise InvalidRequest("A seat is listed twice.", code="duplicate_seats")
+        _check_quantity(event, len(ids))
+        return _hold_chosen_seats(user, event, sorted(ids))
+    if not isinstance(quantity, int) or isinstance(quantity, bool):
+        raise InvalidRequest("Quantity must be a whole number.")
+    _check_quantity(event, quantity)
+    return _hold_best_available(user, event, quantity, section, price_tier_id)
+
+
+def _hold_chosen_seats(user, event: Event, ids: list[int]) -> Hold:
+    try:
+        with seat_locks(event.id, ids):
+            return _claim(user, event, ids, mode="chosen")
+    except SeatsBusy as busy:
+        raise Conflict(
+            "Someone else is taking one of these seats right now. Pick other seats.",
+            code="seat_busy",
+            retryable=True,
+            seats=busy.busy_ids,
+        ) from None
+
+
+def _expire_own_stale_holds(user, event: Event):
+    """The buyer's own active-but-expired hold on this event stops counting: mark it expired so
+    the one-active-hold rule doesn't block them (its seats are already free by the clock)."""
+    stale = list(
+        Hold.objects.filter(
+            user=user, event=event, status=Hold.Status.ACTIVE, expires_at__lte=Now()
+        )
+        .select_for_update()
+        .values_list("id", flat=True)
+    )
+    if stale:
+        Hold.objects.filter(id__in=stale).update(
+            status=Hold.Status.EXPIRED, ended_at=Now(), version=F("version") + 1
+        )
+        EventSeat.objects.filter(hold_id__in=stale, status=EventSeat.Status.HELD).update(
+            status=EventSeat.Status.AVAILABLE, hold=None, held_until=None, version=F("version") + 1
+        )
+
+
+class _BlockBusy(Exception):
+    """Best-available: another buyer has row-locked part of this block right now."""
+
+
+def _claim(user, event: Event, ids: list[int], *, mode: str, skip_locked: bool = False) -> Hold:
+    """Layer 2: under row locks, check every seat is free and move them all to a new hold.
+    Availability is decided from the locked rows' own columns and the database clock only."""
+    try:
+        with transaction.atomic(durable=True):
+            _expire_own_stale_holds(user, event)
+            rows = list(
+                EventSeat.objects.filter(event=event, id__in=ids)
+                .select_for_update(of=("self",), skip_locked=skip_locked)
+                .order_by("id")
+                .annotate(db_now=Now())
+                .only("id", "status", "held_until")
+            )
+            if skip_locked and len(rows) != len(ids):
+                raise _BlockBusy
+            if len(rows) != len(ids):
+                unknown = sorted(set(ids) - {r.id for r in rows})
+                raise InvalidRequest(
+                    "Some seats are not part of this event.",
+                    code="invalid_seats",
+                    seats=unknown,
+                )
+            db_now = rows[0].db_now
+            taken = [
+                r.id
+                for r in rows
+                if not (
+                    r.status == EventSeat.Status.AVAILABLE
+                    or (r.status == EventSeat.Status.HELD and r.held_until <= db_now)
+                )
+            ]
+            if taken:
+                raise Conflict(
+                    "Sorry, some of these seats have just been taken.",
+                    code="seats_unavailable",
+                    seats=taken,
+                )
+            expires_at = db_now + timedelta(minutes=event.hold_minutes)
+            hold = Hold.objects.create(user=user, event=event, expires_at=expires_at)
+            moved = (
+                EventSeat.objects.filter(id__in=ids)
+                .filter(free_seat_q())
+                .update(
+                    status=EventSeat.Status.HELD,
+                    hold=hold,
+                    held_until=expires_at,
+                    version=F("version") + 1,
+                )
+            )
+            if moved != len(ids):
+                # Cannot happen while we hold the row locks; refuse rather than half-hold.
+                raise Conflict(
+                    "Sorry, some of these seats have just been taken.", code="seats_unavailable"
+                )
+    except IntegrityError as exc:
+        if "hold_one_active_per_buyer_event" not in str(exc):
+            raise
+        existing = (
+            Hold.objects.filter(user=user, event=event, status=Hold.Status.ACTIVE)
+            .values_list("id", flat=True)
+            .first()
+        )
+        raise Conflict(
+            "You already hold seats for this event. Complete or release that hold first.",
+            code="active_hold_exists",
+            hold=str(existing) if existing else None,
+        ) from None
+    hold.seat_ids = ids
+    metrics.HOLDS_CREATED.labels(mode).inc()
+    logger.info(
+        "hold created hold=%s event=%s user=%s seats=%s expires_at=%s",
+        hold.id,
+        event.id,
+        user.pk,
+        ids,
+        expires_at.isoformat(),
+    )
+    return hold
+
+
+def _venue_centre_x(event: Event) -> float:
+    """The x the best-available picker aims for; the physical layout changes rarely."""
+    key = f"venue-centre:{event.venue_id}"
+    centre = cache.get(key)
+    if centre is None:
+        bounds = Seat.objects.filter(venue_id=event.venue_id).aggregate(
+            left=Min("x"), right=Max("x")
+        )
+        centre = ((bounds["left"] or 0) + (bounds["right"] or 0)) / 2
+        cache.set(key, centre, 300)
+    return centre
+
+
+def candidate_blocks(seats, quantity: int, centre_x: float) -> list[list[int]]:
+    """Blocks of `quantity` adjacent free seats (consecutive numbers in one row of a section),
+    best first: front rows first, then nearest the centre."""
+    by_row = defaultdict(list)
+    for seat_id, section, row, number, x, y in seats:
+        by_row[(section, row)].append((number, seat_id, x, y))
+    scored = []
+    for row_seats in by_row.values():
+        row_seats.sort()
+        for start in range(len(row_seats) - quantity + 1):
+            block = row_seats[start : start + quantity]
+            if block[-1][0] - block[0][0] != quantity - 1:
+                continue
+            mid_x = (block[0][2] + block[-1][2]) / 2
+            scored.append((block[0][3], abs(mid_x - centre_x), [s[1] for s in block]))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    # Neighbouring blocks overlap; keep disjoint ones so each try is a real alternative.
+    chosen, used = [], set()
+    for _, _, ids in scored:
+        if used.isdisjoint(ids):
+            chosen.append(ids)
+            used.update(ids)
+    return chosen
+
+
+def _hold_best_available(user, event: Event, quantity: int, section, price_tier_id) -> Hold:
+    seats = EventSeat.objects.filter(event=event).filter(free_seat_q())
+    if section:
+        seats = seats.filter(seat__section=section)
+    if price_tier_id:
+        seats = seats.filter(price_tier_id=price_tier_id)
+    rows = seats.values_list(
+        "id", "seat__section", "seat__row", "seat__number", "seat__x", "seat__y"
+    )
+    blocks = candidate_blocks(rows, quantity, _venue_centre_x(event))
+    for block in blocks[:BEST_AVAILABLE_TRIES]:
+        try:
+            return _claim(user, event, sorted(block), mode="best_available", skip_locked=True)
+        except _BlockBusy:
+            continue
+        except Conflict as exc:
+            if exc.code != "seats_unavailable":
+                raise
+    where = f" in section {section}" if section else ""
+    raise Conflict(
+        f"There is no block of {quantity} adjacent free seats{where}. "
+        "Try fewer seats, another section, or pick seats on the map.",
+        code="no_adjacent_seats",
+    )
+
+
+def _locked_hold_for(user, hold_id) -> Hold:
+    try:
+        hold_uuid = uuid.UUID(str(hold_id))
+        return Hold.objects.select_for_update().get(pk=hold_uuid, user=user)
+    except (Hold.DoesNotExist, ValueError):
+        # Another buyer's hold is indistinguishable from one that doesn't exist.
+        raise NotFound("There is no such hold.", code="hold_not_found") from None
+
+
+def release_hold(*, user, hold_id) -> Hold:
+    """The buyer gives their seats back before the hold runs out."""
+    with transaction.atomic(durable=True):
+        hold = _locked_hold_for(user, hold_id)
+        if hold.status != Hold.Status.ACTIVE:
+            raise Conflict(
+                f"This hold is already {hold.get_status_display().lower()}.",
+                code="hold_not_active",
+            )
+        EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD).update(
+            status=EventSeat.Status.AVAILABLE, hold=None, held_until=None, version=F("version") + 1
+        )
+        Hold.objects.filter(pk=hold.pk).update(
+            status=Hold.Status.RELEASED, ended_at=Now(), version=F("version") + 1
+        )
+        hold.refresh_from_db()
+    metrics.HOLDS_RELEASED.inc()
+    logger.info("hold released hold=%s event=%s user=%s", hold.id, hold.event_id, user.pk)
+    return hold
+
+
+def extend_hold(*, user, hold_id) -> Hold:
+    """Adds the event's hold minutes once more, a bounded number of times."""
+    limit = settings.TICKETING["MAX_HOLD_EXTENSIONS"]
+    with transaction.atomic(durable=True):
+        hold = _locked_hold_for(user, hold_id)
+        if hold.status != Hold.Status.ACTIVE:
+            raise Conflict(
+                f"This hold is already {hold.get_status_display().lower()}.",
+                code="hold_not_active",
+            )
+        expired = Hold.objects.filter(pk=hold.pk, expires_at__lte=Now()).exists()
+        if expired:
+            raise Gone("This hold has expired; hold the seats again.", code="hold_expired")
+        if hold.extensions >= limit:
+            raise RuleBroken(
+                f"A hold can be extended at most {limit} times.", code="extension_limit"
+            )
+        minutes = Event.objects.values_list("hold_minutes", flat=True).get(pk=hold.event_id)
+        new_expiry = hold.expires_at + timedelta(minutes=minutes)
+        EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD).update(
+            held_until=new_expiry
+        )
+        Hold.objects.filter(pk=hold.pk).update(
+            expires_at=new_expiry, extensions=F("extensions") + 1, version=F("version") + 1
+        )
+        hold.refresh_from_db()
+    logger.info("hold extended hold=%s until=%s", hold.id, hold.expires_at.isoformat())
+    return hold
+
+
+_EXPIRE_SQL = """
+WITH due AS (
+    SELECT id FROM inventory_hold
+    WHERE status = 'active' AND expires_at <= now()
+    ORDER BY expires_at
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED
+), ended AS (
+    UPDATE inventory_hold h
+    SET status = 'expired', ended_at = now(), version = h.version + 1
+    FROM due WHERE h.id = due.id
+    RETURNING h.id
+), freed AS (
+    UPDATE inventory_eventseat s
+    SET status = 'available', hold_id = NULL, held_until = NULL, version = s.version + 1
+    WHERE s.status = 'held' AND s.hold_id IN (SELECT id FROM ended)
+    RETURNING s.id
+)
+SELECT (SELECT count(*) FROM ended), (SELECT count(*) FROM freed)
+"""
+
+
+def _expire_batch(batch_size: int) -> tuple[int, int]:
+    if connection.vendor == "postgresql":
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_EXPIRE_SQL, [batch_size])
+            holds, seats = cursor.fetchone()
+            return holds, seats
+    # SQLite (the embedded default) has no data-modifying CTEs: same effect, three statements.
+    with transaction.atomic():
+        due = list(
+            Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lte=Now())
+            .order_by("expires_at")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not due:
+            return 0, 0
+        holds = Hold.objects.filter(id__in=due, status=Hold.Status.ACTIVE).update(
+            status=Hold.Status.EXPIRED, ended_at=Now(), version=F("version") + 1
+        )
+        seats = EventSeat.objects.filter(hold_id__in=due, status=EventSeat.Status.HELD).update(
+            status=EventSeat.Status.AVAILABLE, hold=None, held_until=None, version=F("version") + 1
+        )
+        return holds, seats
+
+
+def expire_holds(*, batch_size: int | None = None) -> int:
+    """Releases every hold whose time has passed, set-based, one statement per batch. Safe to
+    run concurrently and repeatedly. Returns how many holds it released."""
+    batch_size = batch_size or settings.TICKETING["EXPIRE_BATCH_SIZE"]
+    total_holds = total_seats = 0
+    while True:
+        holds, seats = _expire_batch(batch_size)
+        total_holds += holds
+        total_seats += seats
+        if holds < batch_size:
+            break
+    if total_holds:
+        metrics.HOLDS_EXPIRED.inc(total_holds)
+        logger.info("expired holds released holds=%s seats=%s", total_holds, total_seats)
+    return total_holds
