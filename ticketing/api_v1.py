@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("apps.events.api_urls")),
     path("", include("apps.inventory.api_urls")),
     path("", include("apps.bookings.api_urls")),
+    path("monitoring/", include("apps.inventory.monitoring_urls")),
 ]

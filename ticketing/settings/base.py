@@ -230,6 +230,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.inventory.tasks.expire_holds_task",
         "schedule": HOLD_SWEEP_SECONDS,
     },
+    "retry-failed-refunds": {
+        "task": "apps.payments.tasks.retry_failed_refunds_task",
+        "schedule": 300.0,
+    },
     "prune-idempotency-keys": {
         "task": "apps.common.tasks.prune_idempotency_keys_task",
         "schedule": 3600.0,
