@@ -103,7 +103,12 @@ def idempotent(handler):
             response = handler(view, request, *args, **kwargs)
         except Exception as exc:
             error = exc
-            response = view.handle_exception(exc)
+            try:
+                response = view.handle_exception(exc)
+            except Exception:
+                # A bug (500): forget the key so that a retry is not blocked behind it.
+                IdempotencyKey.objects.filter(pk=claimed.pk).delete()
+                raise
         if _worth_storing(response, error):
             body = json.loads(JSONRenderer().render(response.data) or b"null")
             IdempotencyKey.objects.filter(pk=claimed.pk).update(
