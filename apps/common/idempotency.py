@@ -23,7 +23,7 @@ from .models import IdempotencyKey
 
 logger = logging.getLogger(__name__)
 
-HEADER = "Idempotency-Key"
+IDEMPOTENCY_HEADER_NAME = "Idempotency-Key"
 # A request still "in progress" after this long died with its process; its key may be reused.
 STALE_AFTER = timedelta(minutes=2)
 
@@ -87,7 +87,7 @@ def idempotent(handler):
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
-        key = request.headers.get(HEADER)
+        key = request.headers.get(IDEMPOTENCY_HEADER_NAME)
         if not key:
             return handler(view, request, *args, **kwargs)
         key = key.strip()

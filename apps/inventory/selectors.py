@@ -1,9 +1,13 @@
 """Reads of seat inventory shared by the API, the pages and the admin."""
 
-from django.db.models import Case, CharField, Count, F, Q, Value, When
+import uuid
+
+from django.db.models import BooleanField, Case, CharField, Count, F, Q, Value, When
 from django.db.models.functions import Now
 
-from .models import EventSeat
+from apps.common.errors import NotFound
+
+from .models import EventSeat, Hold
 
 PUBLIC_AVAILABLE = "available"
 PUBLIC_HELD = "held"
@@ -65,3 +69,67 @@ def seat_counts(event_ids) -> dict[int, dict[str, int]]:
         )
         bucket[row["public_status"]] = row["n"]
     return counts
+
+
+def _hold_uuid(hold_id):
+    try:
+        return uuid.UUID(str(hold_id))
+    except ValueError:
+        return None
+
+
+def get_hold_for_user(*, user, hold_id) -> Hold:
+    """The buyer's own hold with its seats; another buyer's hold is a plain 404."""
+    hold_uuid = _hold_uuid(hold_id)
+    hold = (
+        Hold.objects.filter(pk=hold_uuid, user=user)
+        .select_related("event")
+        .annotate(
+            is_expired=Case(
+                When(expires_at__lte=Now(), then=True), default=False, output_field=BooleanField()
+            )
+        )
+        .first()
+        if hold_uuid
+        else None
+    )
+    if hold is None:
+        raise NotFound("There is no such hold.", code="hold_not_found")
+    hold.seat_lines = hold_seat_lines(hold)
+    return hold
+
+
+def active_hold_for(*, user, event_id) -> Hold | None:
+    """The buyer's live hold on this event, if any (an expired one doesn't count)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Hold.objects.filter(
+            user=user, event_id=event_id, status=Hold.Status.ACTIVE, expires_at__gt=Now()
+        )
+        .select_related("event")
+        .first()
+    )
+
+
+def hold_seat_lines(hold: Hold) -> list[dict]:
+    """The seats a hold has now, with prices: one query."""
+    return list(
+        EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD)
+        .order_by("seat__section", "seat__y", "seat__x")
+        .values(
+            "id",
+            section=F("seat__section"),
+            row=F("seat__row"),
+            number=F("seat__number"),
+            price=F("price_tier__price"),
+            tier=F("price_tier__name"),
+        )
+    )
+
+
+def hold_public_status(hold: Hold) -> str:
+    expired = getattr(hold, "is_expired", False)
+    if hold.status == Hold.Status.ACTIVE and expired:
+        return Hold.Status.EXPIRED
+    return hold.status

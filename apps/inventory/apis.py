@@ -1,0 +1,83 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
+from apps.common.idempotency import idempotent
+
+from . import selectors, services
+from .serializers import HoldCreateSerializer, HoldSerializer
+
+
+def _hold_response(user, hold_id, status_code=status.HTTP_200_OK) -> Response:
+    hold = selectors.get_hold_for_user(user=user, hold_id=hold_id)
+    return Response(HoldSerializer(hold).data, status=status_code)
+
+
+class HoldListCreateApi(APIView):
+    @extend_schema(
+        operation_id="holds_create",
+        summary="Hold seats",
+        description=(
+            "Holds chosen event seats (`seats`) or the best `quantity` adjacent ones (optionally "
+            "in a `section` or `price_tier`) for the event's hold minutes. 409 `seats_unavailable`"
+            " lists taken seats; 409 `seat_busy` means another buyer is taking one this instant."
+        ),
+        parameters=[IDEMPOTENCY_HEADER],
+        request=HoldCreateSerializer,
+        responses={201: HoldSerializer, **ERROR_RESPONSES},
+    )
+    @idempotent
+    def post(self, request):
+        data = HoldCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        hold = services.hold_seats(
+            user=request.user,
+            event_id=values["event"],
+            event_seat_ids=values.get("seats"),
+            quantity=values.get("quantity"),
+            section=values.get("section") or None,
+            price_tier_id=values.get("price_tier"),
+        )
+        return _hold_response(request.user, hold.id, status.HTTP_201_CREATED)
+
+
+HOLD_ID = OpenApiParameter("hold_id", str, OpenApiParameter.PATH, description="Hold id (UUID)")
+
+
+class HoldDetailApi(APIView):
+    @extend_schema(
+        operation_id="holds_retrieve",
+        summary="A hold of mine",
+        parameters=[HOLD_ID],
+        responses={200: HoldSerializer, **ERROR_RESPONSES},
+    )
+    def get(self, request, hold_id):
+        return _hold_response(request.user, hold_id)
+
+    @extend_schema(
+        operation_id="holds_release",
+        summary="Release a hold",
+        parameters=[HOLD_ID, IDEMPOTENCY_HEADER],
+        responses={200: HoldSerializer, **ERROR_RESPONSES},
+    )
+    @idempotent
+    def delete(self, request, hold_id):
+        services.release_hold(user=request.user, hold_id=hold_id)
+        return _hold_response(request.user, hold_id)
+
+
+class HoldExtendApi(APIView):
+    @extend_schema(
+        operation_id="holds_extend",
+        summary="Extend a hold by the event's hold minutes",
+        parameters=[HOLD_ID, IDEMPOTENCY_HEADER],
+        request=None,
+        responses={200: HoldSerializer, **ERROR_RESPONSES},
+    )
+    @idempotent
+    def post(self, request, hold_id):
+        services.extend_hold(user=request.user, hold_id=hold_id)
+        return _hold_response(request.user, hold_id)

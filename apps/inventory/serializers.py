@@ -1,0 +1,69 @@
+from django.conf import settings
+from rest_framework import serializers
+
+from .models import Hold
+from .selectors import hold_public_status
+
+
+class HoldCreateSerializer(serializers.Serializer):
+    """Shape only; the rules (how many seats, which ones, on sale or not) are the service's."""
+
+    event = serializers.IntegerField(min_value=1)
+    seats = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_empty=True,
+        max_length=100,
+    )
+    quantity = serializers.IntegerField(required=False, min_value=0, max_value=100)
+    section = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    price_tier = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, attrs):
+        if ("seats" in attrs) == ("quantity" in attrs):
+            raise serializers.ValidationError(
+                "Give either `seats` (event seat ids) or `quantity` (best available)."
+            )
+        return attrs
+
+
+class HoldSeatSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    section = serializers.CharField()
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    tier = serializers.CharField()
+
+
+class HoldSerializer(serializers.ModelSerializer):
+    event = serializers.IntegerField(source="event_id")
+    status = serializers.SerializerMethodField()
+    seats = HoldSeatSerializer(source="seat_lines", many=True)
+    total = serializers.SerializerMethodField()
+    currency = serializers.CharField(source="event.currency")
+    extensions_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Hold
+        fields = [
+            "id",
+            "event",
+            "status",
+            "expires_at",
+            "extensions",
+            "extensions_left",
+            "seats",
+            "total",
+            "currency",
+            "created_at",
+        ]
+
+    def get_status(self, hold) -> str:
+        return hold_public_status(hold)
+
+    def get_total(self, hold) -> str:
+        return str(sum((line["price"] for line in hold.seat_lines), start=0))
+
+    def get_extensions_left(self, hold) -> int:
+        return max(0, settings.TICKETING["MAX_HOLD_EXTENSIONS"] - hold.extensions)
