@@ -118,3 +118,54 @@ class EventSeat(models.Model):
 
     def __str__(self):
         return f"{self.event_id}/{self.seat_id} {self.status}"
+
+
+class LockStat(models.Model):
+    """Seat-lock contention of one event seat during one minute.
+
+    Rolled up from the Redis counters of apps/inventory/lockstats.py by a beat task (so history
+    survives a Redis restart), except `degraded`, which is counted here directly because it
+    happens when Redis is unreachable. attempts = acquired + failed counts Redis lock attempts;
+    degraded counts holds that went ahead on the database layer alone. The wait_le_* columns are
+    a histogram of lock waits (milliseconds, non-cumulative), from which P95 is read."""
+
+    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="+")
+    event_seat = models.ForeignKey(EventSeat, on_delete=models.CASCADE, related_name="lock_stats")
+    window_start = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0, db_default=0)
+    acquired = models.PositiveIntegerField(default=0, db_default=0)
+    failed = models.PositiveIntegerField(default=0, db_default=0)
+    degraded = models.PositiveIntegerField(default=0, db_default=0)
+    wait_ms_total = models.FloatField(default=0, db_default=0)
+    held_ms_total = models.FloatField(default=0, db_default=0)
+    wait_le_1 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_2 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_5 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_10 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_25 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_50 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_100 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_250 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_500 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_1000 = models.PositiveIntegerField(default=0, db_default=0)
+    wait_le_inf = models.PositiveIntegerField(default=0, db_default=0)
+
+    class Meta:
+        ordering = ["-window_start", "event_seat_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_seat", "window_start"], name="lockstat_unique_seat_minute"
+            ),
+            models.CheckConstraint(
+                condition=Q(attempts=models.F("acquired") + models.F("failed")),
+                name="lockstat_attempts_add_up",
+            ),
+            models.CheckConstraint(
+                condition=Q(wait_ms_total__gte=0) & Q(held_ms_total__gte=0),
+                name="lockstat_times_non_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "window_start"], name="lockstat_event_window_idx")]
+
+    def __str__(self):
+        return f"seat:{self.event_seat_id} @ {self.window_start:%Y-%m-%d %H:%M}"
