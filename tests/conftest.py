@@ -2,14 +2,33 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from apps.inventory.locks import redis_health
+
 from tests import factories
 
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (and no leftover seat locks or counters)."""
+    """Each test starts with an empty cache (no leftover seat locks or counters) and with the
+    Redis circuit breaker closed."""
     cache.clear()
+    redis_health.reset()
     yield
+    redis_health.reset()
+
+
+@pytest.fixture
+def dead_redis(settings):
+    """Points the cache (and so the seat locks) at a port where no Redis listens."""
+    settings.CACHES = {
+        "default": {
+            **settings.CACHES["default"],
+            "LOCATION": "redis://127.0.0.1:6390/0",
+        }
+    }
+    redis_health.reset()
+    yield
+    redis_health.reset()
 
 
 @pytest.fixture

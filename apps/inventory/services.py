@@ -24,8 +24,10 @@ from .models import EventSeat, Hold, Seat
 
 logger = logging.getLogger(__name__)
 
-# How many candidate blocks best-available tries before saying none is free.
+# Best-available tries this many blocks of one reading of the free seats, and reads again this
+# many times, before saying there is no block (in a rush the first reading goes stale fast).
 BEST_AVAILABLE_TRIES = 8
+BEST_AVAILABLE_ROUNDS = 4
 
 
 def free_seat_q() -> Q:
@@ -267,18 +269,23 @@ def _hold_best_available(user, event: Event, quantity: int, section, price_tier_
         seats = seats.filter(seat__section=section)
     if price_tier_id:
         seats = seats.filter(price_tier_id=price_tier_id)
-    rows = seats.values_list(
-        "id", "seat__section", "seat__row", "seat__number", "seat__x", "seat__y"
-    )
-    blocks = candidate_blocks(rows, quantity, _venue_centre_x(event))
-    for block in blocks[:BEST_AVAILABLE_TRIES]:
-        try:
-            return _claim(user, event, sorted(block), mode="best_available", skip_locked=True)
-        except _BlockBusy:
-            continue
-        except Conflict as exc:
-            if exc.code != "seats_unavailable":
-                raise
+    centre_x = _venue_centre_x(event)
+    for _ in range(BEST_AVAILABLE_ROUNDS):
+        # The free seats are read without locks; other buyers may take some before we lock.
+        rows = seats.values_list(
+            "id", "seat__section", "seat__row", "seat__number", "seat__x", "seat__y"
+        )
+        blocks = candidate_blocks(rows, quantity, centre_x)
+        if not blocks:
+            break
+        for block in blocks[:BEST_AVAILABLE_TRIES]:
+            try:
+                return _claim(user, event, sorted(block), mode="best_available", skip_locked=True)
+            except _BlockBusy:
+                continue
+            except Conflict as exc:
+                if exc.code != "seats_unavailable":
+                    raise
     where = f" in section {section}" if section else ""
     raise Conflict(
         f"There is no block of {quantity} adjacent free seats{where}. "
@@ -371,7 +378,8 @@ SELECT (SELECT count(*) FROM ended), (SELECT count(*) FROM freed)
 
 def _expire_batch(batch_size: int) -> tuple[int, int]:
     if connection.vendor == "postgresql":
-        with transaction.atomic(), connection.cursor() as cursor:
+        # One statement: atomic on its own, and its row locks last only as long as it runs.
+        with connection.cursor() as cursor:
             cursor.execute(_EXPIRE_SQL, [batch_size])
             holds, seats = cursor.fetchone()
             return holds, seats
