@@ -234,6 +234,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.payments.tasks.retry_failed_refunds_task",
         "schedule": 300.0,
     },
+    "rollup-lock-stats": {
+        "task": "apps.inventory.tasks.rollup_lock_stats_task",
+        "schedule": env_float("LOCKSTATS_ROLLUP_SECONDS", 15.0),
+    },
     "prune-idempotency-keys": {
         "task": "apps.common.tasks.prune_idempotency_keys_task",
         "schedule": 3600.0,
@@ -255,6 +259,10 @@ TICKETING = {
 }
 
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from ticketing.sentry import init_sentry
+
+    init_sentry(SENTRY_DSN)
 
 LOG_JSON = env_bool("LOG_JSON", False)
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")

@@ -1,0 +1,25 @@
+"""Error reporting: sentry_sdk for Django, Celery and Redis, set up from the settings only when
+SENTRY_DSN is set (nothing is initialised, and nothing leaves the machine, otherwise)."""
+
+import os
+
+
+def init_sentry(dsn: str) -> bool:
+    """Initialises sentry_sdk for this process (web, worker or beat). Returns whether it did."""
+    if not dsn:
+        return False
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.redis import RedisIntegration
+
+    sentry_sdk.init(
+        dsn=dsn,
+        integrations=[DjangoIntegration(), CeleryIntegration(), RedisIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        release=os.environ.get("SENTRY_RELEASE") or None,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
+        # Buyers' emails and card holders' names stay out of error reports.
+        send_default_pii=False,
+    )
+    return True
