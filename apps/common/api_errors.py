@@ -53,10 +53,13 @@ def api_exception_handler(exc, context):
         body = {"code": code, "detail": _first_message(fields), "fields": fields}
     else:
         detail = exc.detail if isinstance(exc, exceptions.APIException) else str(exc)
-        if isinstance(exc, exceptions.APIException) and getattr(exc.detail, "code", None):
-            specific = exc.detail.code
-            if specific not in {"invalid", "error", "not_found", "permission_denied"}:
-                code = specific
+        specific = getattr(detail, "code", None)
+        if isinstance(detail, dict) and "detail" in detail:
+            # simplejwt's errors carry {"detail", "code", "messages"?} as their detail.
+            specific = str(detail.get("code") or "") or getattr(detail["detail"], "code", None)
+            detail = detail["detail"]
+        if specific and specific not in {"invalid", "error", "not_found", "permission_denied"}:
+            code = specific
         body = {"code": code, "detail": str(detail)}
     response.data = body
     return response

@@ -1,0 +1,105 @@
+"""Writes for accounts: registration, API tokens, logout."""
+
+import logging
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from rest_framework_simplejwt.exceptions import TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.tokens import RefreshToken
+
+from apps.common.errors import InvalidRequest, ShopError
+
+from . import selectors
+from .models import User
+
+logger = logging.getLogger(__name__)
+
+FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+EMAIL_TAKEN_MESSAGE = "An account with this email address already exists."
+
+
+class InvalidToken(ShopError):
+    status_code = 401
+    code = "token_not_valid"
+    default_detail = "The token is invalid or expired."
+
+
+def _email_taken_error() -> InvalidRequest:
+    return InvalidRequest(
+        EMAIL_TAKEN_MESSAGE, code="email_taken", fields={"email": [EMAIL_TAKEN_MESSAGE]}
+    )
+
+
+def register_user(*, email: str, password: str, full_name: str = "") -> User:
+    """Creates a buyer account. Every problem with the input is reported at once, per field,
+    as an InvalidRequest (code email_taken when the address is already registered)."""
+    email = selectors.normalize_email(email)
+    full_name = (full_name or "").strip()
+    fields: dict[str, list[str]] = {}
+
+    if not email:
+        fields["email"] = ["This field is required."]
+    elif len(email) > EMAIL_MAX_LENGTH:
+        fields["email"] = [f"Use at most {EMAIL_MAX_LENGTH} characters."]
+    else:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            fields["email"] = list(exc.messages)
+    if len(full_name) > FULL_NAME_MAX_LENGTH:
+        fields["full_name"] = [f"Use at most {FULL_NAME_MAX_LENGTH} characters."]
+
+    user = User(email=email, full_name=full_name)
+    if not password:
+        fields["password"] = ["This field is required."]
+    else:
+        try:
+            # With the unsaved user, so that a password resembling the address is refused.
+            validate_password(password, user)
+        except ValidationError as exc:
+            fields["password"] = list(exc.messages)
+
+    taken = "email" not in fields and selectors.email_taken(email)
+    if taken:
+        fields["email"] = [EMAIL_TAKEN_MESSAGE]
+    if fields:
+        first_field, messages = next(iter(fields.items()))
+        raise InvalidRequest(
+            f"{first_field}: {messages[0]}",
+            code="email_taken" if taken else "validation_error",
+            fields=fields,
+        )
+
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Another registration of the same address won the race since the check above; the
+        # unique index on Lower(email) refused this one.
+        if selectors.email_taken(email):
+            raise _email_taken_error() from None
+        raise
+    logger.info("user registered user=%s", user.pk)
+    return user
+
+
+def issue_tokens(user: User) -> dict[str, str]:
+    """A fresh refresh/access pair, so that a client is logged in right after signing up."""
+    refresh = RefreshToken.for_user(user)
+    return {"refresh": str(refresh), "access": str(refresh.access_token)}
+
+
+def revoke_refresh_token(*, refresh: str) -> None:
+    """Logs a client out: its refresh token can no longer be used. The access token it holds
+    stays valid until it expires (minutes), which is the price of stateless access tokens."""
+    try:
+        token = RefreshToken(refresh)
+    except TokenError as exc:
+        raise InvalidToken(str(exc)) from None
+    token.blacklist()
+    logger.info("refresh token revoked user=%s", token.payload.get(jwt_settings.USER_ID_CLAIM))

@@ -1,0 +1,102 @@
+"""Reads of the public catalog shared by the API and the pages."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.db.models import DecimalField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from .models import Event, PriceTier
+
+# Drafts are staff-only; a cancelled event stays reachable by its link so that ticket holders
+# can see what happened to it, but is never listed.
+PUBLIC_STATUSES = (Event.Status.ON_SALE, Event.Status.CANCELLED)
+SEARCH_CONFIG = "english"
+
+
+def public_events() -> QuerySet[Event]:
+    return Event.objects.filter(status__in=PUBLIC_STATUSES)
+
+
+def _tier_price(aggregate) -> Subquery:
+    return Subquery(
+        PriceTier.objects.filter(event=OuterRef("pk"))
+        .order_by()
+        .values("event")
+        .annotate(value=aggregate("price"))
+        .values("value"),
+        output_field=DecimalField(max_digits=10, decimal_places=2),
+    )
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of `day` in the shop's time zone: dates in filters are local dates."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search_events(
+    *,
+    q: str | None = None,
+    city: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Event]:
+    """Events a buyer can browse: on sale and not started, soonest first (best match first
+    when searching). Each carries its venue and min_price/max_price; both date bounds are
+    inclusive days."""
+    events = (
+        Event.objects.filter(status=Event.Status.ON_SALE, starts_at__gt=timezone.now())
+        .select_related("venue")
+        .annotate(min_price=_tier_price(Min), max_price=_tier_price(Max))
+    )
+    if city:
+        events = events.filter(venue__city__iexact=city.strip())
+    if date_from:
+        events = events.filter(starts_at__gte=_day_start(date_from))
+    if date_to:
+        events = events.filter(starts_at__lt=_day_start(date_to + timedelta(days=1)))
+    q = (q or "").strip()
+    if not q:
+        return events.order_by("starts_at", "id")
+    if settings.USING_POSTGRES:
+        vector = (
+            SearchVector("title", weight="A", config=SEARCH_CONFIG)
+            + SearchVector("venue__name", "venue__city", weight="B", config=SEARCH_CONFIG)
+            + SearchVector("description", weight="C", config=SEARCH_CONFIG)
+        )
+        query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
+        return (
+            events.annotate(search=vector, rank=SearchRank(vector, query))
+            .filter(search=query)
+            .order_by("-rank", "starts_at", "id")
+        )
+    # SQLite (the embedded default) has no full-text search: any field containing the words.
+    for word in q.split():
+        events = events.filter(
+            Q(title__icontains=word)
+            | Q(description__icontains=word)
+            | Q(venue__name__icontains=word)
+            | Q(venue__city__icontains=word)
+        )
+    return events.order_by("starts_at", "id")
+
+
+def get_public_event(*, event_id: int | None = None, slug: str | None = None) -> Event | None:
+    """One event as the public sees it (never a draft), with its venue and price tiers; None
+    when there is no such public event."""
+    if (event_id is None) == (slug is None):
+        raise TypeError("Give exactly one of event_id and slug.")
+    lookup = {"pk": event_id} if event_id is not None else {"slug": slug}
+    return (
+        public_events()
+        .filter(**lookup)
+        .select_related("venue")
+        .prefetch_related("price_tiers")
+        .annotate(min_price=_tier_price(Min), max_price=_tier_price(Max))
+        .first()
+    )
+
+
+def public_event_exists(event_id: int) -> bool:
+    return public_events().filter(pk=event_id).exists()
