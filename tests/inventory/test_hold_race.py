@@ -83,9 +83,7 @@ def test_best_available_under_concurrency_hands_out_disjoint_adjacent_blocks():
         if error is not None:
             assert isinstance(error, Conflict) and error.code == "no_adjacent_seats", error
             continue
-        seats = list(
-            EventSeat.objects.filter(hold=hold).values_list("seat__row", "seat__number")
-        )
+        seats = list(EventSeat.objects.filter(hold=hold).values_list("seat__row", "seat__number"))
         assert len(seats) == 2 and seats[0][0] == seats[1][0], "same row"
         assert abs(seats[0][1] - seats[1][1]) == 1, "adjacent"
         blocks.append(frozenset(seats))
