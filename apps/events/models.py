@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
@@ -66,6 +67,7 @@ class Event(TimeStampedModel):
                 | Q(sales_end__isnull=True)
                 | Q(sales_end__gt=F("sales_start")),
                 name="event_sales_window_ordered",
+                violation_error_message="Sales must end after they start.",
             ),
         ]
 
@@ -102,8 +104,13 @@ class PriceTier(models.Model):
 
 class TierAssignment(models.Model):
     """Which price tier a section (or one row of it) sells at; applied when the event is
-    published and whenever staff re-apply it to unsold seats."""
+    published and whenever staff re-apply it to unsold seats.
 
+    `event` repeats price_tier.event so that the database can refuse two tiers for the same
+    place of one event (a seat has one price) and so that staff edit assignments on the event's
+    own page."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tier_assignments")
     price_tier = models.ForeignKey(PriceTier, on_delete=models.CASCADE, related_name="assignments")
     section = models.CharField(max_length=50)
     row = models.CharField(max_length=10, blank=True, help_text="Empty: the whole section.")
@@ -112,10 +119,20 @@ class TierAssignment(models.Model):
         ordering = ["section", "row"]
         constraints = [
             models.UniqueConstraint(
-                fields=["price_tier", "section", "row"], name="tierassignment_unique"
+                fields=["event", "section", "row"],
+                name="tierassignment_one_tier_per_place",
+                violation_error_message="This section/row already has a price tier.",
             ),
         ]
 
     def __str__(self):
         where = f"{self.section} row {self.row}" if self.row else f"{self.section} (all rows)"
         return f"{where} → {self.price_tier.name}"
+
+    def clean(self):
+        if (
+            self.event_id is not None
+            and self.price_tier_id is not None
+            and self.price_tier.event_id != self.event_id
+        ):
+            raise ValidationError({"price_tier": "Choose a price tier of this event."})
