@@ -194,13 +194,30 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
 
 def cancel_booking(*, user, reference: str) -> Booking:
     """The buyer cancels before the event: tickets void, seats back on sale, money returned."""
+    booking = _cancel(user, reference)
+    logger.info("booking cancelled booking=%s user=%s", booking.reference, user.pk)
+    return booking
+
+
+def cancel_bookings_as_staff(*, references, staff_user) -> int:
+    """Box office cancels and refunds bookings (same rules as a buyer, any buyer's booking)."""
+    cancelled = 0
+    for reference in references:
+        try:
+            _cancel(None, reference)
+        except (Conflict, NotFound, RuleBroken):
+            continue
+        cancelled += 1
+        logger.info("booking cancelled by staff booking=%s staff=%s", reference, staff_user.pk)
+    return cancelled
+
+
+def _cancel(user, reference: str) -> Booking:
     with transaction.atomic(durable=True):
-        booking = (
-            Booking.objects.select_for_update(of=("self",))
-            .select_related("event")
-            .filter(reference=str(reference), user=user)
-            .first()
-        )
+        bookings = Booking.objects.select_for_update(of=("self",)).select_related("event")
+        if user is not None:
+            bookings = bookings.filter(user=user)
+        booking = bookings.filter(reference=str(reference)).first()
         if booking is None:
             raise NotFound("There is no such booking.", code="booking_not_found")
         if booking.status != Booking.Status.CONFIRMED:
@@ -238,6 +255,5 @@ def cancel_booking(*, user, reference: str) -> Booking:
     if payment is not None:
         refund_payment(payment=payment, reason="booking_cancelled")
     metrics.BOOKINGS_CANCELLED.inc()
-    logger.info("booking cancelled booking=%s user=%s", booking.reference, user.pk)
     booking.refresh_from_db()
     return booking

@@ -295,16 +295,19 @@ def _hold_best_available(user, event: Event, quantity: int, section, price_tier_
 
 
 def _locked_hold_for(user, hold_id) -> Hold:
+    """The hold, row-locked; `user=None` means staff acting on any buyer's hold."""
     try:
         hold_uuid = uuid.UUID(str(hold_id))
-        return Hold.objects.select_for_update().get(pk=hold_uuid, user=user)
+        holds = Hold.objects.select_for_update()
+        if user is not None:
+            holds = holds.filter(user=user)
+        return holds.get(pk=hold_uuid)
     except (Hold.DoesNotExist, ValueError):
         # Another buyer's hold is indistinguishable from one that doesn't exist.
         raise NotFound("There is no such hold.", code="hold_not_found") from None
 
 
-def release_hold(*, user, hold_id) -> Hold:
-    """The buyer gives their seats back before the hold runs out."""
+def _release(user, hold_id) -> Hold:
     with transaction.atomic(durable=True):
         hold = _locked_hold_for(user, hold_id)
         if hold.status != Hold.Status.ACTIVE:
@@ -320,8 +323,27 @@ def release_hold(*, user, hold_id) -> Hold:
         )
         hold.refresh_from_db()
     metrics.HOLDS_RELEASED.inc()
+    return hold
+
+
+def release_hold(*, user, hold_id) -> Hold:
+    """The buyer gives their seats back before the hold runs out."""
+    hold = _release(user, hold_id)
     logger.info("hold released hold=%s event=%s user=%s", hold.id, hold.event_id, user.pk)
     return hold
+
+
+def release_holds_as_staff(*, hold_ids, staff_user) -> int:
+    """Box office frees seats a buyer is sitting on; holds already ended are skipped."""
+    released = 0
+    for hold_id in hold_ids:
+        try:
+            _release(None, hold_id)
+        except (Conflict, NotFound):
+            continue
+        released += 1
+        logger.info("hold released by staff hold=%s staff=%s", hold_id, staff_user.pk)
+    return released
 
 
 def extend_hold(*, user, hold_id) -> Hold:

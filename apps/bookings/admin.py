@@ -1,0 +1,124 @@
+from django.contrib import admin, messages
+from django.db.models import Count, Q
+
+from apps.payments.models import Payment
+
+from .models import Booking, Ticket
+from .services import cancel_bookings_as_staff
+
+
+class TicketInline(admin.TabularInline):
+    model = Ticket
+    extra = 0
+    can_delete = False
+    fields = ("seat_label", "price", "status", "code")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("event_seat__seat")
+
+    @admin.display(description="seat")
+    def seat_label(self, ticket):
+        return str(ticket.event_seat.seat)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class PaymentInline(admin.TabularInline):
+    model = Payment
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "amount", "currency", "status", "card_last4", "failure_code")
+    readonly_fields = fields
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = (
+        "reference",
+        "event",
+        "user",
+        "status",
+        "ticket_count",
+        "total",
+        "currency",
+        "created_at",
+    )
+    list_filter = ("status", "event", "created_at")
+    list_select_related = ("event", "user")
+    search_fields = ("reference", "user__email", "event__title")
+    date_hierarchy = "created_at"
+    inlines = [TicketInline, PaymentInline]
+    actions = ["cancel_and_refund"]
+    readonly_fields = (
+        "reference",
+        "user",
+        "event",
+        "hold",
+        "status",
+        "total",
+        "currency",
+        "created_at",
+        "confirmed_at",
+        "cancelled_at",
+        "failure_reason",
+    )
+    fields = readonly_fields
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(live_tickets=Count("tickets", filter=Q(tickets__status="valid")))
+        )
+
+    @admin.display(description="tickets", ordering="live_tickets")
+    def ticket_count(self, booking):
+        return booking.live_tickets
+
+    @admin.action(description="Cancel and refund selected bookings")
+    def cancel_and_refund(self, request, queryset):
+        references = list(queryset.values_list("reference", flat=True))
+        done = cancel_bookings_as_staff(references=references, staff_user=request.user)
+        self.message_user(request, f"Cancelled and refunded {done} booking(s).", messages.SUCCESS)
+        if done < len(references):
+            self.message_user(
+                request,
+                f"{len(references) - done} booking(s) were not confirmed, or their event has "
+                "started, and were left alone.",
+                messages.WARNING,
+            )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = ("code", "booking", "seat_label", "price", "status")
+    list_filter = ("status", "event_seat__event")
+    list_select_related = ("booking", "event_seat__seat")
+    search_fields = ("code", "booking__reference", "booking__user__email")
+    readonly_fields = ("booking", "event_seat", "price", "status", "code", "created_at")
+    fields = readonly_fields
+
+    @admin.display(description="seat")
+    def seat_label(self, ticket):
+        return str(ticket.event_seat.seat)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,65 @@
+from django.contrib import admin
+
+from .models import Payment, Refund, SandboxCharge
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Money records are written by the services only; staff read them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "booking",
+        "user",
+        "amount",
+        "currency",
+        "status",
+        "provider",
+        "card_last4",
+        "failure_code",
+    )
+    list_filter = ("status", "provider", "created_at")
+    list_select_related = ("booking", "user")
+    search_fields = ("booking__reference", "user__email", "provider_charge_id")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "payment_booking", "amount", "status", "reason")
+    list_filter = ("status", "reason")
+    list_select_related = ("payment__booking",)
+    search_fields = ("payment__booking__reference", "provider_refund_id")
+
+    @admin.display(description="booking", ordering="payment__booking__reference")
+    def payment_booking(self, refund):
+        return refund.payment.booking.reference
+
+
+@admin.register(SandboxCharge)
+class SandboxChargeAdmin(ReadOnlyAdmin):
+    """The sandbox gateway's own ledger, as a real gateway's dashboard would show it."""
+
+    list_display = (
+        "id",
+        "created_at",
+        "order_ref",
+        "amount",
+        "currency",
+        "card_last4",
+        "status",
+        "refunded_amount",
+    )
+    list_filter = ("status",)
+    search_fields = ("id", "order_ref", "idempotency_key")
