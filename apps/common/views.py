@@ -1,9 +1,30 @@
+from django.http import JsonResponse
 from django.shortcuts import render
 
 
+def _is_api(request) -> bool:
+    # Django answers unknown URLs and crashes itself, outside DRF: API clients still get the
+    # API's JSON error shape instead of an HTML page.
+    return request.path.startswith("/api/")
+
+
 def page_not_found(request, exception=None):
+    if _is_api(request):
+        return JsonResponse(
+            {"code": "not_found", "detail": "There is no API endpoint at this address."},
+            status=404,
+        )
     return render(request, "404.html", status=404)
 
 
 def server_error(request):
+    if _is_api(request):
+        return JsonResponse(
+            {
+                "code": "server_error",
+                "detail": "Something went wrong on our side; please try again.",
+                "request_id": getattr(request, "request_id", None),
+            },
+            status=500,
+        )
     return render(request, "500.html", status=500)

@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import apis
+
+urlpatterns = [
+    path("events", apis.EventListApi.as_view(), name="api-events-list"),
+    path("events/<int:pk>", apis.EventDetailApi.as_view(), name="api-event-detail"),
+    path("events/<int:pk>/seats", apis.EventSeatsApi.as_view(), name="api-event-seats"),
+]

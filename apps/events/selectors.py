@@ -100,3 +100,18 @@ def get_public_event(*, event_id: int | None = None, slug: str | None = None) ->
 
 def public_event_exists(event_id: int) -> bool:
     return public_events().filter(pk=event_id).exists()
+
+
+def availability(counts: dict[str, int] | None) -> dict:
+    """What a buyer is told about an event's seats, from inventory.selectors.seat_counts.
+    Sold out means every seat is sold; when the rest are only held, some may come back."""
+    counts = counts or {}
+    available = counts.get("available", 0)
+    held = counts.get("held", 0)
+    sold = counts.get("sold", 0)
+    return {
+        "seats_available": available,
+        "seats_held": held,
+        "seats_sold": sold,
+        "sold_out": available == 0 and held == 0,
+    }
