@@ -35,5 +35,10 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   fi
 fi
 
-# The suite connects as the first of postgres/root that exists (trust auth on localhost).
+# The database named by the test settings (pytest creates test_<name> itself; `manage.py`
+# checks connect to <name>).
+DB_NAME=${TEST_DB_NAME:-ticketing}
+if ! psql -h "$PGHOST" -U postgres -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'" 2>/dev/null | grep -q 1; then
+  createdb -h "$PGHOST" -U postgres "$DB_NAME" 2>/dev/null || true
+fi
 echo "ensure_services: PostgreSQL and Redis are up"
