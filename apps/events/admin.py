@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.common.errors import ShopError
+from apps.inventory.admin_views import EventMonitoringAdminMixin
 from apps.inventory.models import Seat
 from apps.inventory.selectors import PUBLIC_AVAILABLE, PUBLIC_HELD, PUBLIC_SOLD, seat_counts
 
@@ -251,7 +252,7 @@ class EventChangeList(ChangeList):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "venue",
@@ -260,6 +261,7 @@ class EventAdmin(admin.ModelAdmin):
         "seats_sold",
         "seats_held",
         "seats_available",
+        "monitoring_links",
     )
     list_filter = ("status", ("venue__city", admin.AllValuesFieldListFilter), "starts_at")
     list_select_related = ("venue",)

@@ -5,6 +5,10 @@ from apps.common.errors import ShopError
 from apps.events.models import PriceTier
 from apps.events.services import set_seat_price_tier
 
+from . import (
+    admin_holds,  # noqa: F401 (registers the Hold admin)
+    admin_views,  # noqa: F401  (registers the lock contention pages)
+)
 from .models import EventSeat, Seat
 
 # --- Seats and event seats (venue layouts and per-event inventory) ---------------------------

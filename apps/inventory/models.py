@@ -151,6 +151,7 @@ class LockStat(models.Model):
     wait_le_inf = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
+        verbose_name = verbose_name_plural = "lock contention"
         ordering = ["-window_start", "event_seat_id"]
         constraints = [
             models.UniqueConstraint(

@@ -39,6 +39,8 @@ class Migration(migrations.Migration):
                 ('event_seat', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lock_stats', to='inventory.eventseat')),
             ],
             options={
+                'verbose_name': 'lock contention',
+                'verbose_name_plural': 'lock contention',
                 'ordering': ['-window_start', 'event_seat_id'],
                 'indexes': [models.Index(fields=['event', 'window_start'], name='lockstat_event_window_idx')],
                 'constraints': [models.UniqueConstraint(fields=('event_seat', 'window_start'), name='lockstat_unique_seat_minute'), models.CheckConstraint(condition=models.Q(('attempts', django.db.models.expressions.CombinedExpression(models.F('acquired'), '+', models.F('failed')))), name='lockstat_attempts_add_up'), models.CheckConstraint(condition=models.Q(('wait_ms_total__gte', 0), ('held_ms_total__gte', 0)), name='lockstat_times_non_negative')],
