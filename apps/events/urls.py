@@ -1,2 +1,14 @@
+from django.urls import path
+
+from . import views
+
 app_name = "events"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("events/<slug:slug>/", views.event_detail, name="detail"),
+    path(
+        "events/<int:event_id>/availability/",
+        views.event_availability,
+        name="availability",
+    ),
+]

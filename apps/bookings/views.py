@@ -1,0 +1,252 @@
+"""Buyer pages from "Hold seats" to the tickets: hold, checkout with a live countdown, payment,
+confirmation with QR codes, my bookings. Thin: every decision (how many seats, which are free,
+whether a hold is still good, whether a card was charged, what may be cancelled) is made by the
+same services the API calls; these views only turn their answers into pages and messages."""
+
+import logging
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from apps.common.errors import InvalidRequest, NotFound, ShopError
+from apps.events import selectors as event_selectors
+from apps.inventory import selectors as inventory_selectors
+from apps.inventory import services as inventory_services
+from apps.inventory.models import Hold
+from apps.payments.models import Payment
+from apps.payments.providers.base import CardDetails
+
+from . import selectors, services
+from .models import Booking
+
+logger = logging.getLogger(__name__)
+
+BOOKINGS_PER_PAGE = 20
+# Seats a failed hold hands back to the event page so the buyer keeps the rest of their pick.
+SEAT_CODES_WITH_TAKEN_SEATS = {"seats_unavailable", "seat_busy"}
+
+
+def _int_or_raw(value: str):
+    """Whole numbers become ints; anything else goes to the service as typed, which refuses it
+    with its own message."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else value
+
+
+def _event_url(event_id: int, **query) -> str:
+    event = event_selectors.get_public_event(event_id=event_id)
+    if event is None:
+        raise Http404("No such event")
+    url = event.get_absolute_url()
+    query = {k: v for k, v in query.items() if v}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@require_POST
+def hold_create(request, event_id):
+    """ "Hold seats" (chosen on the map) or "Best available" (quantity, section)."""
+    best = request.POST.get("mode") == "best"
+    seat_ids = [_int_or_raw(v) for v in request.POST.getlist("seat")]
+    quantity = _int_or_raw(request.POST.get("quantity", "")) if best else None
+    section = (request.POST.get("section") or "").strip() or None
+
+    if not request.user.is_authenticated:
+        # Back to the same event after logging in, with the same seats picked.
+        if best:
+            back = _event_url(event_id)
+        else:
+            back = _event_url(
+                event_id, seats=",".join(str(i) for i in seat_ids if isinstance(i, int))
+            )
+        messages.info(request, "Log in or sign up to hold your seats; we will bring you back.")
+        return redirect_to_login(back)
+
+    try:
+        hold = inventory_services.hold_seats(
+            user=request.user,
+            event_id=event_id,
+            event_seat_ids=None if best else seat_ids,
+            quantity=quantity,
+            section=section if best else None,
+        )
+    except ShopError as exc:
+        if exc.code == "event_not_found":
+            raise Http404("No such event") from None
+        existing = exc.extra.get("hold")
+        if exc.code == "active_hold_exists" and existing:
+            messages.info(request, exc.detail)
+            return redirect("bookings:checkout", hold_id=existing)
+        keep = []
+        detail = exc.detail
+        if exc.code in SEAT_CODES_WITH_TAKEN_SEATS:
+            taken = set(exc.extra.get("seats") or [])
+            keep = [i for i in seat_ids if isinstance(i, int) and i not in taken]
+            detail += " The seat map shows what is free now."
+        messages.error(request, detail)
+        return redirect(_event_url(event_id, seats=",".join(map(str, keep))))
+    return redirect("bookings:checkout", hold_id=hold.id)
+
+
+def _get_hold(user, hold_id) -> Hold:
+    try:
+        return inventory_selectors.get_hold_for_user(user=user, hold_id=hold_id)
+    except NotFound:
+        raise Http404("No such hold") from None
+
+
+def _render_checkout(request, hold, *, status=200, error=None, field_errors=None, booking=None):
+    lines = hold.seat_lines
+    state = inventory_selectors.hold_public_status(hold)
+    processing = bool(booking and booking.payment_pending and state == Hold.Status.ACTIVE)
+    last_failure = None
+    failed = (Payment.Status.DECLINED, Payment.Status.FAILED)
+    if error is None and booking is not None and booking.last_payment_status in failed:
+        last_failure = booking.last_payment_message or "The card was not charged."
+    values = {k: request.POST.get(k, "") for k in ("exp_month", "exp_year", "name")}
+    if not values["name"]:
+        values["name"] = request.user.full_name
+    return render(
+        request,
+        "bookings/checkout.html",
+        {
+            "hold": hold,
+            "event": hold.event,
+            "lines": lines,
+            "total": sum((line["price"] for line in lines), start=0),
+            "state": state,
+            "active": state == Hold.Status.ACTIVE,
+            "processing": processing,
+            "error": error,
+            "last_failure": last_failure,
+            "field_errors": field_errors or {},
+            "values": values,
+            # A new key per rendered form: a double click sends the same key twice (one charge),
+            # a retry after a decline is a new attempt.
+            "attempt_key": uuid.uuid4().hex,
+            "server_now": timezone.now(),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def checkout(request, hold_id):
+    hold = _get_hold(request.user, hold_id)
+    booking = selectors.booking_for_hold(user=request.user, hold_id=hold.id)
+    if booking is not None and booking.status == Booking.Status.CONFIRMED:
+        return redirect("bookings:detail", reference=booking.reference)
+    if request.method == "GET":
+        return _render_checkout(request, hold, booking=booking)
+
+    try:
+        card = CardDetails.parse(
+            number=request.POST.get("card_number", ""),
+            exp_month=request.POST.get("exp_month", ""),
+            exp_year=request.POST.get("exp_year", ""),
+            cvc=request.POST.get("cvc", ""),
+            name=request.POST.get("name", ""),
+        )
+        booking = services.confirm_booking(
+            user=request.user,
+            hold_id=hold.id,
+            card=card,
+            attempt_key=(request.POST.get("attempt_key") or "")[:64] or None,
+        )
+    except InvalidRequest as exc:
+        return _render_checkout(
+            request, hold, status=400, error=exc.detail, field_errors=exc.extra.get("fields")
+        )
+    except ShopError as exc:
+        if exc.code == "hold_not_found":
+            raise Http404("No such hold") from None
+        if exc.code in ("payment_in_progress", "idempotency_request_in_progress"):
+            # The other click of a double click is charging the card; this page follows it.
+            messages.info(request, "Your payment is being processed…")
+            return redirect("bookings:checkout", hold_id=hold.id)
+        hold = _get_hold(request.user, hold.id)
+        # The page shows the problem and keeps the form (the hold stays on a decline or a
+        # processing error); 5xx answers are for the shop's faults, not for a card's.
+        return _render_checkout(
+            request,
+            hold,
+            status=exc.status_code if exc.status_code < 500 else 200,
+            error=exc.detail,
+        )
+    messages.success(request, "Payment received. Enjoy the show!")
+    return redirect("bookings:detail", reference=booking.reference)
+
+
+@login_required
+@require_POST
+def hold_release(request, hold_id):
+    hold = _get_hold(request.user, hold_id)
+    try:
+        inventory_services.release_hold(user=request.user, hold_id=hold.id)
+    except ShopError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Your seats have been released.")
+    return redirect(hold.event.get_absolute_url())
+
+
+@login_required
+@require_POST
+def hold_extend(request, hold_id):
+    hold = _get_hold(request.user, hold_id)
+    try:
+        hold = inventory_services.extend_hold(user=request.user, hold_id=hold.id)
+    except ShopError as exc:
+        messages.error(request, exc.detail)
+    else:
+        local = timezone.localtime(hold.expires_at)
+        messages.success(request, f"Done: your seats are held until {local:%H:%M}.")
+    return redirect("bookings:checkout", hold_id=hold.id)
+
+
+def _get_booking(user, reference) -> Booking:
+    try:
+        return selectors.get_booking_for_user(user=user, reference=reference)
+    except NotFound:
+        raise Http404("No such booking") from None
+
+
+@login_required
+def booking_detail(request, reference):
+    booking = _get_booking(request.user, reference)
+    return render(request, "bookings/detail.html", {"booking": booking, "event": booking.event})
+
+
+@login_required
+def booking_list(request):
+    page = Paginator(selectors.bookings_for_user(request.user), BOOKINGS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "bookings/list.html", {"page": page})
+
+
+@login_required
+@require_POST
+def booking_cancel(request, reference):
+    try:
+        booking = services.cancel_booking(user=request.user, reference=reference)
+    except NotFound:
+        raise Http404("No such booking") from None
+    except ShopError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            f"Booking {booking.reference} is cancelled; {booking.total} {booking.currency} "
+            "will be refunded to your card.",
+        )
+    return redirect(reverse("bookings:list"))
