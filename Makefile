@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=ticketing.settings.test
 
-.PHONY: run test venv lint format check services chromium stack worker beat bench clean
+.PHONY: run test venv lint format check services chromium stack stack-prepare worker beat bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,27 @@ test: venv services chromium lint check
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache test-artifacts
+
+# The real stack (gunicorn + Celery worker + beat) on the local PostgreSQL and Redis. Anything
+# set in the environment (or .env) wins over these defaults.
+STACK_ENV := DJANGO_SETTINGS_MODULE="$${DJANGO_SETTINGS_MODULE:-ticketing.settings.local}" \
+	DEBUG="$${DEBUG:-false}" \
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ticketing}" \
+	REDIS_URL="$${REDIS_URL:-redis://127.0.0.1:6379/0}" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/2}" \
+	CELERY_TASK_ALWAYS_EAGER=false \
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH"
+
+stack-prepare: venv services
+	$(STACK_ENV) $(PY) manage.py migrate --noinput
+	$(STACK_ENV) $(PY) manage.py collectstatic --noinput -v 0
+
+stack: stack-prepare
+	$(STACK_ENV) $(VENV)/bin/honcho -f Procfile start
+
+worker: venv
+	$(STACK_ENV) $(VENV)/bin/celery -A ticketing worker --loglevel info
+
+beat: venv
+	$(STACK_ENV) $(VENV)/bin/celery -A ticketing beat --loglevel info \
+		--schedule /tmp/ticketing-celerybeat-schedule
