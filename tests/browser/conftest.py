@@ -1,0 +1,97 @@
+"""Browser fixtures: Playwright driving the system Chromium (Debian's `chromium` package; the
+Playwright browser download does not work here) against pytest-django's live server on the real
+PostgreSQL and Redis.
+
+Every test here needs `transactional_db` (the live server thread must see committed data) and is
+marked `browser`; run only these with `pytest -m browser`, skip them with `-m "not browser"`."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import sync_playwright
+
+# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls from a
+# thread with a running loop unless told it is fine (it is: the tests are synchronous).
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: run `make chromium` "
+            "(or deselect these tests with -m 'not browser')."
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+class Browsers:
+    """Opens isolated browser contexts (separate cookies: separate buyers) on the live server
+    and fails the test if a page throws a JavaScript error."""
+
+    def __init__(self, browser, live_server):
+        self.browser = browser
+        self.base_url = live_server.url
+        self.contexts = []
+        self.js_errors: list[str] = []
+
+    def page(self, user=None, **context_options):
+        context = self.browser.new_context(base_url=self.base_url, **context_options)
+        context.set_default_timeout(TIMEOUT_MS)
+        self.contexts.append(context)
+        if user is not None:
+            context.add_cookies([self._session_cookie(user)])
+        page = context.new_page()
+        page.on("pageerror", lambda exc: self.js_errors.append(f"{page.url}: {exc}"))
+        return page
+
+    def _session_cookie(self, user) -> dict:
+        client = Client()
+        client.force_login(user)
+        session = client.cookies[settings.SESSION_COOKIE_NAME].value
+        return {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": self.base_url}
+
+    def close(self):
+        for context in self.contexts:
+            try:
+                context.close()
+            except PlaywrightError:
+                pass
+
+
+@pytest.fixture
+def browsers(browser, live_server, transactional_db):
+    opened = Browsers(browser, live_server)
+    yield opened
+    opened.close()
+    assert not opened.js_errors, f"JavaScript errors: {opened.js_errors}"
