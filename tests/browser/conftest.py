@@ -5,6 +5,7 @@ PostgreSQL and Redis.
 Every test here needs `transactional_db` (the live server thread must see committed data) and is
 marked `browser`; run only these with `pytest -m browser`, skip them with `-m "not browser"`."""
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -83,10 +84,8 @@ class Browsers:
 
     def close(self):
         for context in self.contexts:
-            try:
+            with contextlib.suppress(PlaywrightError):
                 context.close()
-            except PlaywrightError:
-                pass
 
 
 @pytest.fixture

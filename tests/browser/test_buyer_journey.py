@@ -12,7 +12,6 @@ from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.models import EventSeat, Hold
 from apps.payments.models import Payment, SandboxCharge
-
 from tests import factories
 
 pytestmark = pytest.mark.browser
@@ -22,7 +21,8 @@ DECLINE_CARD = "4000 0000 0000 0002"
 
 
 def seat(page, section, row, number, price="45.00"):
-    return page.get_by_role("checkbox", name=f"Section {section}, row {row}, seat {number}, {price} EUR")
+    label = f"Section {section}, row {row}, seat {number}, {price} EUR"
+    return page.get_by_role("checkbox", name=label)
 
 
 def seat_id(event, section, row, number) -> int:
