@@ -168,8 +168,9 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
         booking.refresh_from_db()
         metrics.BOOKINGS_CONFIRMED.inc()
         logger.info(
-            "booking confirmed booking=%s hold=%s user=%s total=%s",
+            "booking confirmed booking=%s event=%s hold=%s user=%s total=%s",
             booking.reference,
+            booking.event_id,
             booking.hold_id,
             user.pk,
             booking.total,
@@ -178,9 +179,10 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
 
     refund = refund_payment(payment=payment, reason="hold_lost")
     logger.warning(
-        "booking failed after payment, refund %s booking=%s hold=%s",
+        "booking failed after payment, refund %s booking=%s event=%s hold=%s",
         refund.status,
         booking.reference,
+        booking.event_id,
         booking.hold_id,
     )
     raise Gone(
@@ -195,7 +197,12 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
 def cancel_booking(*, user, reference: str) -> Booking:
     """The buyer cancels before the event: tickets void, seats back on sale, money returned."""
     booking = _cancel(user, reference)
-    logger.info("booking cancelled booking=%s user=%s", booking.reference, user.pk)
+    logger.info(
+        "booking cancelled booking=%s event=%s user=%s",
+        booking.reference,
+        booking.event_id,
+        user.pk,
+    )
     return booking
 
 

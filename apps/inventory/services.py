@@ -372,7 +372,12 @@ def extend_hold(*, user, hold_id) -> Hold:
             expires_at=new_expiry, extensions=F("extensions") + 1, version=F("version") + 1
         )
         hold.refresh_from_db()
-    logger.info("hold extended hold=%s until=%s", hold.id, hold.expires_at.isoformat())
+    logger.info(
+        "hold extended hold=%s event=%s until=%s",
+        hold.id,
+        hold.event_id,
+        hold.expires_at.isoformat(),
+    )
     return hold
 
 
