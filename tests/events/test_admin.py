@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from apps.bookings.services import confirm_booking
 from apps.events.models import Event, PriceTier, TierAssignment, Venue
-from apps.events.services import generate_seat_layout
+from apps.events.services import SEAT_SPACING, SECTION_GAP, generate_seat_layout
 from apps.inventory.models import EventSeat, Seat
 from apps.inventory.services import hold_seats
 from apps.payments.providers.base import CardDetails
@@ -60,8 +60,12 @@ def test_layout_generator_creates_the_seats_and_says_so(admin_client):
     assert response.status_code == 302
     assert response.url == reverse("admin:events_venue_change", args=[venue.pk])
     assert messages_of(response) == ["Created 24 seats in sections A, B."]
-    seats = set(Seat.objects.filter(venue=venue).values_list("section", "row", "number"))
-    assert seats == {(s, str(r), n) for s in "AB" for r in range(1, 4) for n in range(1, 5)}
+    seats = {(s.section, s.row, s.number): (s.x, s.y) for s in Seat.objects.filter(venue=venue)}
+    assert set(seats) == {(s, str(r), n) for s in "AB" for r in range(1, 4) for n in range(1, 5)}
+    # Row 1 nearest the stage (y = 0), numbered left to right, B to the right of A.
+    assert seats[("A", "1", 1)] == (0.0, 0.0)
+    assert seats[("A", "3", 4)] == (3 * SEAT_SPACING, 2 * SEAT_SPACING)
+    assert seats[("B", "1", 1)] == (3 * SEAT_SPACING + SECTION_GAP, 0.0)
 
     change_page = admin_client.get(response.url)
     summary = change_page.context["sections"]
