@@ -46,6 +46,12 @@ test: venv services chromium lint check
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache test-artifacts
 
+# The flash-sale benchmark (PostgreSQL + Redis; never part of `make test`). Its own tools live in
+# bench/requirements.txt. Pass options with BENCH_ARGS, e.g. `make bench BENCH_ARGS=--quick`.
+bench: venv services
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	$(PY) bench/run.py $(BENCH_ARGS)
+
 # The real stack (gunicorn + Celery worker + beat) on the local PostgreSQL and Redis. Anything
 # set in the environment (or .env) wins over these defaults.
 STACK_ENV := DJANGO_SETTINGS_MODULE="$${DJANGO_SETTINGS_MODULE:-ticketing.settings.local}" \

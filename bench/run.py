@@ -30,7 +30,6 @@ import secrets
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
@@ -306,9 +305,8 @@ def gunicorn_command(args, port: int) -> list[str]:
 
 
 def start_shop(args, env: dict, port: int, tag: str) -> subprocess.Popen:
-    env = dict(env)
-    if (ROOT / "gunicorn.conf.py").exists():
-        env["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix=f"bench-prom-{port}-")
+    # gunicorn.conf.py gives each port its own Prometheus directory and empties it at start.
+    env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     log_path = RESULTS / f"gunicorn-{tag}-{port}.log"
     log_path.write_bytes(b"")
     proc = PROCESSES.start(gunicorn_command(args, port), env, log_path)

@@ -1,0 +1,207 @@
+"""What one hold and one booking cost: SQL statements, Redis round trips and Python time.
+
+Runs the API in-process (Django test client, the whole middleware stack, production settings)
+against a database of its own, so the numbers don't depend on gunicorn or the load generator:
+
+    .venv/bin/python bench/profile_hold.py                 # counts + statement listing
+    .venv/bin/python bench/profile_hold.py --profile 300   # + pyinstrument over 300 holds
+
+pyinstrument is not a dependency of the shop: `pip install pyinstrument` into .venv to profile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import run as bench  # noqa: E402
+
+
+class Counters:
+    """Counts SQL statements (Django's execute wrapper) and Redis round trips (every packed
+    command sent on a connection is one round trip; a pipeline sends one)."""
+
+    def __init__(self):
+        self.sql: list[str] = []
+        self.redis: list[str] = []
+
+    @contextlib.contextmanager
+    def watching(self):
+        from django.db import connection
+        from redis.connection import AbstractConnection
+
+        original = AbstractConnection.send_packed_command
+        counters = self
+
+        def send_packed_command(conn, command, check_health=True):
+            first = command[0] if isinstance(command, list) and command else command
+            counters.redis.append(bytes(first)[:80].decode(errors="replace"))
+            return original(conn, command, check_health)
+
+        def sql_wrapper(execute, sql, params, many, context):
+            counters.sql.append(" ".join(sql.split())[:160])
+            return execute(sql, params, many, context)
+
+        AbstractConnection.send_packed_command = send_packed_command
+        try:
+            with connection.execute_wrapper(sql_wrapper):
+                yield self
+        finally:
+            AbstractConnection.send_packed_command = original
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--profile", type=int, default=0, help="holds to run under pyinstrument")
+    p.add_argument(
+        "--database-url", default="postgres://postgres@127.0.0.1:5432/ticketing_bench_profile"
+    )
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
+    p.add_argument("--idempotency-keys", action=argparse.BooleanOptionalAction, default=True)
+    opts = p.parse_args(argv)
+    args = bench.parse_args(
+        [
+            "--database-url",
+            opts.database_url,
+            "--redis-url",
+            opts.redis_url,
+            "--log-level",
+            "WARNING",
+        ]
+    )
+    env = bench.shop_environment(args, "profile-" + "x" * 60)
+    env["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
+    bench.recreate_database(args.database_url)
+    bench.flush_redis(args.redis_url)
+    bench.setup_django(env)
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    buyers = max(opts.profile, 50) + 10
+    event_id, layout = bench.create_event("profile", 20, 100)
+    tokens = bench.create_buyers(buyers)
+
+    from rest_framework.test import APIClient
+
+    blocks = [
+        [es for _, es in seats[start : start + 4]]
+        for _, seats in sorted(layout.items())
+        for start in range(0, len(seats) - 3, 4)
+    ]
+    client = APIClient()
+
+    def hold(index: int, block: list[int]):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens[index]}"}
+        if opts.idempotency_keys:
+            headers["HTTP_IDEMPOTENCY_KEY"] = f"profile-hold-{index}"
+        return client.post(
+            "/api/v1/holds", {"event": event_id, "seats": block}, format="json", **headers
+        )
+
+    def pay(index: int, hold_id: str):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens[index]}"}
+        if opts.idempotency_keys:
+            headers["HTTP_IDEMPOTENCY_KEY"] = f"profile-pay-{index}"
+        return client.post(
+            "/api/v1/bookings",
+            {"hold": hold_id, "payment": bench.SUCCESS_CARD},
+            format="json",
+            **headers,
+        )
+
+    # Warm: imports, connections, the venue-centre cache, JWT key parsing.
+    for index in range(3):
+        response = hold(index, blocks[index])
+        assert response.status_code == 201, response.content
+        pay(index, response.json()["id"])
+
+    from apps.accounts.models import User
+    from apps.inventory.services import hold_seats
+
+    reports = []
+    index = 3
+    for label, call in (
+        ("hold service, 4 chosen seats", None),
+        ("POST /api/v1/holds, 4 chosen seats (201)", "hold"),
+        ("POST /api/v1/holds, seats taken (409)", "conflict"),
+        ("POST /api/v1/holds, best available 2 (201)", "best"),
+        ("POST /api/v1/bookings (201)", "pay"),
+        ("GET /api/v1/events/{id}/seats", "map"),
+    ):
+        counters = Counters()
+        user = User.objects.get(email=f"buyer{index:06d}@bench.example")
+        started = time.perf_counter()
+        with counters.watching():
+            if call is None:
+                hold_seats(user=user, event_id=event_id, event_seat_ids=blocks[index])
+            elif call == "hold":
+                response = hold(index, blocks[index])
+                last_hold = response.json()["id"]
+                last_index = index
+            elif call == "conflict":
+                response = hold(index, blocks[index - 1])
+            elif call == "best":
+                response = client.post(
+                    "/api/v1/holds",
+                    {"event": event_id, "quantity": 2},
+                    format="json",
+                    HTTP_AUTHORIZATION=f"Bearer {tokens[index]}",
+                )
+            elif call == "pay":
+                response = pay(last_index, last_hold)
+            elif call == "map":
+                response = client.get(f"/api/v1/events/{event_id}/seats")
+        elapsed = (time.perf_counter() - started) * 1000
+        status = "" if call is None else f" -> {response.status_code}"
+        reports.append((label + status, counters, elapsed))
+        index += 1
+
+    for label, counters, elapsed in reports:
+        print(
+            f"\n== {label}: {len(counters.sql)} SQL statements, "
+            f"{len(counters.redis)} Redis round trips, {elapsed:.1f} ms (one call, in-process)"
+        )
+        for n, sql in enumerate(counters.sql, 1):
+            print(f"  sql {n:>2}: {sql}")
+        for n, cmd in enumerate(counters.redis, 1):
+            print(f"  redis {n}: {cmd!r}")
+
+    if opts.profile:
+        from pyinstrument import Profiler
+
+        count = min(opts.profile, len(blocks) - index - 1)
+        profiler = Profiler(interval=0.0005)
+        statuses: Counter = Counter()
+        started = time.perf_counter()
+        profiler.start()
+        for n in range(count):
+            response = hold(index + n, blocks[index + n])
+            statuses[("hold", response.status_code)] += 1
+            if n % 2 == 0 and response.status_code == 201:
+                paid = pay(index + n, response.json()["id"])
+                statuses[("booking", paid.status_code)] += 1
+        profiler.stop()
+        elapsed = time.perf_counter() - started
+        out = bench.RESULTS / "profile-hold.txt"
+        bench.RESULTS.mkdir(parents=True, exist_ok=True)
+        from pyinstrument.renderers import ConsoleRenderer
+
+        out.write_text(profiler.output_text(unicode=False, color=False, show_all=False))
+        flat = ConsoleRenderer(unicode=False, color=False, flat=True, time="percent_of_total")
+        (bench.RESULTS / "profile-hold-flat.txt").write_text(profiler.output(flat))
+        (bench.RESULTS / "profile-hold.html").write_text(profiler.output_html())
+        print(
+            f"\nprofiled {count} holds + {count // 2} bookings in {elapsed:.2f} s "
+            f"({dict(statuses)}); tree in {out}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
