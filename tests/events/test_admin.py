@@ -74,6 +74,10 @@ def test_layout_generator_creates_the_seats_and_says_so(admin_client):
         {"section": "B", "rows": 3, "seats": 12},
     ]
     assert b"Seats per section" in change_page.content
+    seats_of_b = reverse("admin:inventory_seat_changelist") + f"?venue__id__exact={venue.pk}"
+    assert f"{seats_of_b}&amp;section=B".encode() in change_page.content
+    listed = admin_client.get(seats_of_b + "&section=B")
+    assert listed.status_code == 200 and listed.context["cl"].result_count == 12
     assert layout_url(venue).encode() in change_page.content  # the button
 
 
