@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     )
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
     p.add_argument("--idempotency-keys", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--cost", type=int, default=200, help="requests per kind for the CPU table")
     opts = p.parse_args(argv)
     args = bench.parse_args(
         [
@@ -83,7 +84,7 @@ def main(argv=None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    buyers = max(opts.profile, 50) + 10
+    buyers = max(opts.profile, opts.cost, 50) + 10
     event_id, layout = bench.create_event("profile", 20, 100)
     tokens = bench.create_buyers(buyers)
 
@@ -172,6 +173,9 @@ def main(argv=None) -> int:
         for n, cmd in enumerate(counters.redis, 1):
             print(f"  redis {n}: {cmd!r}")
 
+    if opts.cost:
+        index = cost_table(opts.cost, client, event_id, blocks, index, hold, pay)
+
     if opts.profile:
         from pyinstrument import Profiler
 
@@ -201,6 +205,66 @@ def main(argv=None) -> int:
             f"({dict(statuses)}); tree in {out}"
         )
     return 0
+
+
+def cost_table(count, client, event_id, blocks, index, hold, pay) -> int:
+    """CPU time of this Python process per request, by kind (PostgreSQL and Redis work is in
+    their own processes and not included); the ratios are what the load test's ratios aim at."""
+    from apps.inventory.models import EventSeat
+
+    baseline_event = EventSeat.objects.exclude(event_id=event_id).values("event_id").first()
+    rows = []
+
+    def measure(label, one):
+        wall, cpu = time.perf_counter(), time.process_time()
+        statuses = Counter(one(n) for n in range(count))
+        cpu = (time.process_time() - cpu) / count * 1000
+        wall = (time.perf_counter() - wall) / count * 1000
+        rows.append((label, cpu, wall, dict(statuses)))
+        print(f"  measured {label}: {dict(statuses)}", flush=True)
+
+    measure("GET /healthz", lambda n: client.get("/healthz").status_code)
+    measure(
+        "GET /api/v1/events/{id}/seats",
+        lambda n: client.get(f"/api/v1/events/{event_id}/seats").status_code,
+    )
+    if baseline_event is None:
+        free = list(
+            EventSeat.objects.filter(event_id=event_id, status="available")
+            .order_by("-id")
+            .values_list("id", flat=True)[:count]
+        )
+        target_event = event_id
+    else:
+        target_event = baseline_event["event_id"]
+        free = list(
+            EventSeat.objects.filter(event_id=target_event, status="available").values_list(
+                "id", flat=True
+            )[:count]
+        )
+    measure(
+        "POST baseline claim (1 seat)",
+        lambda n: (
+            client.post(
+                f"/bench/baseline/events/{target_event}/seats/{free[n % len(free)]}/claim"
+            ).status_code
+        ),
+    )
+    held = []
+
+    def one_hold(n):
+        response = hold(index + n, blocks[index + n])
+        if response.status_code == 201:
+            held.append((index + n, response.json()["id"]))
+        return response.status_code
+
+    measure("POST /api/v1/holds (4 seats)", one_hold)
+    measure("POST /api/v1/bookings", lambda n: pay(*held[n % len(held)]).status_code)
+    print(f"\n== CPU per request, in-process, {count} each (ms)")
+    print(f"  {'request':<34}{'CPU':>8}{'wall':>8}  x healthz CPU  statuses")
+    for label, cpu, wall, statuses in rows:
+        print(f"  {label:<34}{cpu:>8.2f}{wall:>8.2f}  {cpu / rows[0][1]:>12.1f}  {statuses}")
+    return index + count
 
 
 if __name__ == "__main__":
