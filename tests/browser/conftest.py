@@ -65,6 +65,7 @@ class Browsers:
         self.base_url = live_server.url
         self.contexts = []
         self.js_errors: list[str] = []
+        self.broken: list[str] = []
 
     def page(self, user=None, **context_options):
         context = self.browser.new_context(base_url=self.base_url, **context_options)
@@ -74,7 +75,14 @@ class Browsers:
             context.add_cookies([self._session_cookie(user)])
         page = context.new_page()
         page.on("pageerror", lambda exc: self.js_errors.append(f"{page.url}: {exc}"))
+        page.on("response", self._check_asset)
         return page
+
+    def _check_asset(self, response):
+        # Pages may answer 402/410 on purpose (a declined card, an expired hold); the files and
+        # feeds a page loads must never fail.
+        if response.request.resource_type != "document" and response.status >= 400:
+            self.broken.append(f"{response.status} {response.url}")
 
     def _session_cookie(self, user) -> dict:
         client = Client()
@@ -94,3 +102,4 @@ def browsers(browser, live_server, transactional_db):
     yield opened
     opened.close()
     assert not opened.js_errors, f"JavaScript errors: {opened.js_errors}"
+    assert not opened.broken, f"Failed requests for page resources: {opened.broken}"

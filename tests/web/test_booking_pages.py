@@ -338,3 +338,28 @@ class TestBookingPages:
 
     def test_empty_list(self, buyer_client):
         assert "No bookings yet" in buyer_client.get(reverse("bookings:list")).content.decode()
+
+
+class TestPaymentInProgress:
+    @pytest.fixture
+    def pending(self, hold, buyer, event):
+        booking = Booking.objects.create(
+            user=buyer, event=event, hold=hold, total="90.00", currency="EUR"
+        )
+        return Payment.objects.create(
+            booking=booking, user=buyer, amount="90.00", currency="EUR", provider="sandbox"
+        )
+
+    def test_the_page_waits_for_the_charge_under_way(self, buyer_client, hold, pending):
+        response = buyer_client.get(checkout_url(hold.id))
+        html = response.content.decode()
+        assert response.context["processing"] is True
+        assert '<meta http-equiv="refresh" content="2">' in html
+        assert "Your payment is being processed" in html
+        assert 'id="pay-form"' not in html
+
+    def test_a_second_payment_meanwhile_follows_the_first(self, buyer_client, hold, pending):
+        response = buyer_client.post(checkout_url(hold.id), card(attempt_key="second"))
+        assert response.status_code == 302
+        assert response.url == checkout_url(hold.id)
+        assert not SandboxCharge.objects.exists()
