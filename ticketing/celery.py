@@ -8,5 +8,5 @@ app = Celery("ticketing")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Worker metrics on CELERY_METRICS_PORT (signal handlers; nothing runs outside a worker).
-import ticketing.celery_metrics  # noqa: E402, F401
+# Task ids in log lines, worker metrics on CELERY_METRICS_PORT (signal handlers only).
+import ticketing.celery_observability  # noqa: E402, F401

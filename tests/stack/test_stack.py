@@ -229,6 +229,11 @@ def test_beat_and_the_worker_release_a_hold_whose_time_has_run_out(stack):
     worker_metrics = httpx.get(f"http://127.0.0.1:{stack.worker_metrics_port}/metrics").text
     assert metric(worker_metrics, "ticketing_holds_expired_total") >= 1
     assert "expire_holds_task" in stack.logs["beat"].read_text()
+    # The worker's lines carry the task id where a web request's carry the request id.
+    assert re.search(
+        r"\[task-[0-9a-f-]{36}\] expired holds released holds=1 seats=2",
+        stack.logs["worker"].read_text(),
+    ), stack.tails()
 
 
 def test_metrics_add_up_across_gunicorn_workers(stack):

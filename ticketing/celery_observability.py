@@ -1,4 +1,6 @@
-"""Prometheus metrics of a Celery worker (holds expired by the sweep, refunds retried, ...).
+"""What a Celery worker tells operators: its log lines carry the task id where a web request's
+carry the request id, and its Prometheus metrics (holds expired by the sweep, refunds retried,
+...) are served on a port of their own.
 
 The worker is a separate process tree from gunicorn, often on another machine, so it is its own
 scrape target: set CELERY_METRICS_PORT and it serves /metrics there (on CELERY_METRICS_ADDR,
@@ -8,7 +10,29 @@ PROMETHEUS_MULTIPROC_DIR (its own directory, not gunicorn's) and their numbers a
 import glob
 import os
 
-from celery.signals import worker_init, worker_process_shutdown, worker_ready
+from celery.signals import (
+    task_postrun,
+    task_prerun,
+    worker_init,
+    worker_process_shutdown,
+    worker_ready,
+)
+
+from apps.common.logging import request_id_var
+
+_task_tokens: dict = {}
+
+
+@task_prerun.connect
+def _log_with_task_id(task_id=None, **kwargs):
+    _task_tokens[task_id] = request_id_var.set(f"task-{task_id}")
+
+
+@task_postrun.connect
+def _log_without_task_id(task_id=None, **kwargs):
+    token = _task_tokens.pop(task_id, None)
+    if token is not None:
+        request_id_var.reset(token)
 
 
 def _directory() -> str | None:
