@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.common import metrics
 from apps.common.errors import Conflict, Gone, NotFound, PaymentRequired, RuleBroken, ShopError
+from apps.events.models import Event
 from apps.inventory.models import EventSeat, Hold
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
@@ -57,6 +58,11 @@ def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None,
             return booking, None, {}
         if booking is not None and booking.status != Booking.Status.PENDING:
             raise Gone("This hold has ended; choose your seats again.", code="hold_expired")
+        if hold.event.status != Event.Status.ON_SALE:
+            raise RuleBroken(
+                "Tickets for this event are no longer on sale; nothing was charged.",
+                code="event_not_on_sale",
+            )
         if hold.status != Hold.Status.ACTIVE or hold.expires_at <= hold.db_now:
             raise Gone(
                 "Your hold expired before payment; nothing was charged. Choose your seats again.",
@@ -86,8 +92,13 @@ def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None,
         return booking, payment, dict(seats)
 
 
-def _finalise(booking: Booking, prices: dict) -> bool:
+SEATS_LOST = "Your hold expired while paying and the seats were taken by someone else."
+EVENT_CANCELLED = "The event was cancelled while you were paying."
+
+
+def _finalise(booking: Booking, prices: dict) -> str:
     """Step 3, under row locks: sell the seats if they are still this hold's or free again.
+    Returns "" when sold, else why not.
 
     The seat rows themselves are re-checked rather than the hold's version: they are what
     another buyer could have taken, and they say so whatever happened to the hold meanwhile."""
@@ -102,7 +113,10 @@ def _finalise(booking: Booking, prices: dict) -> bool:
             .only("id", "status", "hold_id", "held_until", "price_tier_id")
         )
         db_now = rows[0].db_now
-        still_ours = all(
+        # A cancellation while the card was charged: refund rather than sell. (Read unlocked:
+        # locking the event row would serialise every checkout of a sale.)
+        on_sale = Event.objects.filter(pk=booking.event_id, status=Event.Status.ON_SALE).exists()
+        still_ours = on_sale and all(
             (r.status == EventSeat.Status.HELD and r.hold_id == hold.pk)
             or r.status == EventSeat.Status.AVAILABLE
             or (r.status == EventSeat.Status.HELD and r.held_until <= db_now)
@@ -111,7 +125,7 @@ def _finalise(booking: Booking, prices: dict) -> bool:
         if not still_ours or len(rows) != len(seat_ids):
             Booking.objects.filter(pk=booking.pk).update(
                 status=Booking.Status.FAILED,
-                failure_reason="The seats were taken by another buyer after the hold expired.",
+                failure_reason=SEATS_LOST if on_sale else EVENT_CANCELLED,
             )
             if hold.status == Hold.Status.ACTIVE:
                 EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD).update(
@@ -123,7 +137,7 @@ def _finalise(booking: Booking, prices: dict) -> bool:
                 Hold.objects.filter(pk=hold.pk).update(
                     status=Hold.Status.EXPIRED, ended_at=Now(), version=F("version") + 1
                 )
-            return False
+            return SEATS_LOST if on_sale else EVENT_CANCELLED
         sold = (
             EventSeat.objects.filter(id__in=seat_ids)
             .exclude(status=EventSeat.Status.SOLD)
@@ -142,7 +156,7 @@ def _finalise(booking: Booking, prices: dict) -> bool:
         Booking.objects.filter(pk=booking.pk).update(
             status=Booking.Status.CONFIRMED, confirmed_at=db_now
         )
-    return True
+    return ""
 
 
 def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None = None) -> Booking:
@@ -164,7 +178,8 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
     if payment.status != Payment.Status.SUCCEEDED:
         raise PaymentProcessingError(payment.failure_message or None)
 
-    if _finalise(booking, prices):
+    failure = _finalise(booking, prices)
+    if not failure:
         booking.refresh_from_db()
         metrics.BOOKINGS_CONFIRMED.inc()
         logger.info(
@@ -186,8 +201,7 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
         booking.hold_id,
     )
     raise Gone(
-        "Your hold expired while paying and the seats were taken by someone else. "
-        "Your payment has been refunded in full.",
+        f"{failure} Your payment has been refunded in full.",
         code="hold_expired",
         refunded=refund.status == "succeeded",
         booking=booking.reference,

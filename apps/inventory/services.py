@@ -6,12 +6,13 @@ Keeping one order is what makes the sweeper, checkout and new holds unable to de
 import logging
 import uuid
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -37,18 +38,28 @@ def free_seat_q() -> Q:
     )
 
 
-def _event_on_sale(event_id) -> Event:
+def _event_on_sale(event_id, user) -> Event:
+    """The event, checked to be on sale, with the buyer's active hold on it (if any) read in the
+    same statement: the hot path spends no extra query on the one-hold-per-buyer rule."""
+    buyer_hold = Hold.objects.filter(user=user, event=OuterRef("pk"), status=Hold.Status.ACTIVE)
     try:
-        event = Event.objects.only(
-            "id",
-            "status",
-            "starts_at",
-            "sales_start",
-            "sales_end",
-            "hold_minutes",
-            "max_seats_per_order",
-            "venue_id",
-        ).get(pk=event_id)
+        event = (
+            Event.objects.only(
+                "id",
+                "status",
+                "starts_at",
+                "sales_start",
+                "sales_end",
+                "hold_minutes",
+                "max_seats_per_order",
+                "venue_id",
+            )
+            .annotate(
+                buyer_hold_id=Subquery(buyer_hold.values("id")[:1]),
+                buyer_hold_live=Exists(buyer_hold.filter(expires_at__gt=Now())),
+            )
+            .get(pk=event_id)
+        )
     except (Event.DoesNotExist, ValueError, TypeError):
         raise NotFound("There is no such event.", code="event_not_found") from None
     now = timezone.now()
@@ -60,6 +71,14 @@ def _event_on_sale(event_id) -> Event:
     ):
         raise RuleBroken("Tickets for this event are not on sale now.", code="event_not_on_sale")
     return event
+
+
+def _active_hold_exists(hold_id) -> Conflict:
+    return Conflict(
+        "You already hold seats for this event. Complete or release that hold first.",
+        code="active_hold_exists",
+        hold=str(hold_id) if hold_id else None,
+    )
 
 
 def _check_quantity(event: Event, count: int):
@@ -92,7 +111,7 @@ def hold_seats(
 
 
 def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id) -> Hold:
-    event = _event_on_sale(event_id)
+    event = _event_on_sale(event_id, user)
     if (event_seat_ids is None) == (quantity is None):
         raise InvalidRequest("Give either seats or a quantity.", code="seats_or_quantity")
     if event_seat_ids is not None:
@@ -102,17 +121,19 @@ def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id
         if len(set(ids)) != len(ids):
             raise InvalidRequest("A seat is listed twice.", code="duplicate_seats")
         _check_quantity(event, len(ids))
+        _settle_buyer_hold(user, event)
         return _hold_chosen_seats(user, event, sorted(ids))
     if not isinstance(quantity, int) or isinstance(quantity, bool):
         raise InvalidRequest("Quantity must be a whole number.")
     _check_quantity(event, quantity)
+    _settle_buyer_hold(user, event)
     return _hold_best_available(user, event, quantity, section, price_tier_id)
 
 
 def _hold_chosen_seats(user, event: Event, ids: list[int]) -> Hold:
     try:
         with seat_locks(event.id, ids):
-            return _claim(user, event, ids, mode="chosen")
+            return _claim(user, event, ids)
     except SeatsBusy as busy:
         raise Conflict(
             "Someone else is taking one of these seats right now. Pick other seats.",
@@ -122,83 +143,42 @@ def _hold_chosen_seats(user, event: Event, ids: list[int]) -> Hold:
         ) from None
 
 
-def _expire_own_stale_holds(user, event: Event):
-    """The buyer's own active-but-expired hold on this event stops counting: mark it expired so
-    the one-active-hold rule doesn't block them (its seats are already free by the clock)."""
-    stale = list(
-        Hold.objects.filter(
-            user=user, event=event, status=Hold.Status.ACTIVE, expires_at__lte=Now()
+def _settle_buyer_hold(user, event: Event):
+    """One live hold per buyer and event. A hold of theirs that has run out stops counting at
+    once: it is marked expired here (the rare path) so that the rule doesn't block them."""
+    if event.buyer_hold_id is None:
+        return
+    if event.buyer_hold_live:
+        raise _active_hold_exists(event.buyer_hold_id)
+    with transaction.atomic(durable=True):
+        stale = list(
+            Hold.objects.filter(
+                user=user, event=event, status=Hold.Status.ACTIVE, expires_at__lte=Now()
+            )
+            .select_for_update()
+            .values_list("id", flat=True)
         )
-        .select_for_update()
-        .values_list("id", flat=True)
-    )
-    if stale:
-        Hold.objects.filter(id__in=stale).update(
-            status=Hold.Status.EXPIRED, ended_at=Now(), version=F("version") + 1
-        )
-        EventSeat.objects.filter(hold_id__in=stale, status=EventSeat.Status.HELD).update(
-            status=EventSeat.Status.AVAILABLE, hold=None, held_until=None, version=F("version") + 1
-        )
+        if stale:
+            Hold.objects.filter(id__in=stale).update(
+                status=Hold.Status.EXPIRED, ended_at=Now(), version=F("version") + 1
+            )
+            EventSeat.objects.filter(hold_id__in=stale, status=EventSeat.Status.HELD).update(
+                status=EventSeat.Status.AVAILABLE,
+                hold=None,
+                held_until=None,
+                version=F("version") + 1,
+            )
 
 
 class _BlockBusy(Exception):
-    """Best-available: another buyer has row-locked part of this block right now."""
+    """Best-available: another buyer has part of this block right now."""
 
 
-def _claim(user, event: Event, ids: list[int], *, mode: str, skip_locked: bool = False) -> Hold:
-    """Layer 2: under row locks, check every seat is free and move them all to a new hold.
-    Availability is decided from the locked rows' own columns and the database clock only."""
+@contextmanager
+def _one_hold_per_buyer(user, event: Event):
+    """The partial unique index is the backstop for two concurrent requests of one buyer."""
     try:
-        with transaction.atomic(durable=True):
-            _expire_own_stale_holds(user, event)
-            rows = list(
-                EventSeat.objects.filter(event=event, id__in=ids)
-                .select_for_update(of=("self",), skip_locked=skip_locked)
-                .order_by("id")
-                .annotate(db_now=Now())
-                .only("id", "status", "held_until")
-            )
-            if skip_locked and len(rows) != len(ids):
-                raise _BlockBusy
-            if len(rows) != len(ids):
-                unknown = sorted(set(ids) - {r.id for r in rows})
-                raise InvalidRequest(
-                    "Some seats are not part of this event.",
-                    code="invalid_seats",
-                    seats=unknown,
-                )
-            db_now = rows[0].db_now
-            taken = [
-                r.id
-                for r in rows
-                if not (
-                    r.status == EventSeat.Status.AVAILABLE
-                    or (r.status == EventSeat.Status.HELD and r.held_until <= db_now)
-                )
-            ]
-            if taken:
-                raise Conflict(
-                    "Sorry, some of these seats have just been taken.",
-                    code="seats_unavailable",
-                    seats=taken,
-                )
-            expires_at = db_now + timedelta(minutes=event.hold_minutes)
-            hold = Hold.objects.create(user=user, event=event, expires_at=expires_at)
-            moved = (
-                EventSeat.objects.filter(id__in=ids)
-                .filter(free_seat_q())
-                .update(
-                    status=EventSeat.Status.HELD,
-                    hold=hold,
-                    held_until=expires_at,
-                    version=F("version") + 1,
-                )
-            )
-            if moved != len(ids):
-                # Cannot happen while we hold the row locks; refuse rather than half-hold.
-                raise Conflict(
-                    "Sorry, some of these seats have just been taken.", code="seats_unavailable"
-                )
+        yield
     except IntegrityError as exc:
         if "hold_one_active_per_buyer_event" not in str(exc):
             raise
@@ -207,22 +187,119 @@ def _claim(user, event: Event, ids: list[int], *, mode: str, skip_locked: bool =
             .values_list("id", flat=True)
             .first()
         )
-        raise Conflict(
-            "You already hold seats for this event. Complete or release that hold first.",
-            code="active_hold_exists",
-            hold=str(existing) if existing else None,
-        ) from None
+        raise _active_hold_exists(existing) from None
+
+
+def _created(hold: Hold, user, event: Event, ids: list[int], mode: str) -> Hold:
     hold.seat_ids = ids
     metrics.HOLDS_CREATED.labels(mode).inc()
     logger.info(
-        "hold created hold=%s event=%s user=%s seats=%s expires_at=%s",
+        "hold created hold=%s event=%s user=%s seats=%s mode=%s expires_at=%s",
         hold.id,
         event.id,
         user.pk,
         ids,
-        expires_at.isoformat(),
+        mode,
+        hold.expires_at.isoformat(),
     )
     return hold
+
+
+def _claim(user, event: Event, ids: list[int]) -> Hold:
+    """Layer 2: under row locks taken in id order, check every seat is free and move them all to
+    a new hold. Availability is decided from the locked rows' own columns and the database
+    clock only (joined columns would keep their pre-lock snapshot)."""
+    with _one_hold_per_buyer(user, event), transaction.atomic(durable=True):
+        rows = list(
+            EventSeat.objects.filter(event=event, id__in=ids)
+            .select_for_update(of=("self",))
+            .order_by("id")
+            .annotate(db_now=Now())
+            .only("id", "status", "held_until")
+        )
+        if len(rows) != len(ids):
+            unknown = sorted(set(ids) - {r.id for r in rows})
+            raise InvalidRequest(
+                "Some seats are not part of this event.", code="invalid_seats", seats=unknown
+            )
+        db_now = rows[0].db_now
+        taken = [
+            r.id
+            for r in rows
+            if not (
+                r.status == EventSeat.Status.AVAILABLE
+                or (r.status == EventSeat.Status.HELD and r.held_until <= db_now)
+            )
+        ]
+        if taken:
+            raise Conflict(
+                "Sorry, some of these seats have just been taken.",
+                code="seats_unavailable",
+                seats=taken,
+            )
+        hold = Hold.objects.create(
+            user=user, event=event, expires_at=db_now + timedelta(minutes=event.hold_minutes)
+        )
+        moved = (
+            EventSeat.objects.filter(id__in=ids)
+            .filter(free_seat_q())
+            .update(
+                status=EventSeat.Status.HELD,
+                hold=hold,
+                held_until=hold.expires_at,
+                version=F("version") + 1,
+            )
+        )
+        if moved != len(ids):
+            # Cannot happen while we hold the row locks; refuse rather than half-hold.
+            raise Conflict(
+                "Sorry, some of these seats have just been taken.", code="seats_unavailable"
+            )
+    return _created(hold, user, event, ids, "chosen")
+
+
+_CLAIM_BLOCK_SQL = """
+WITH locked AS (
+    SELECT id FROM inventory_eventseat
+    WHERE id = ANY(%(ids)s)
+      AND (status = 'available' OR (status = 'held' AND held_until <= statement_timestamp()))
+    ORDER BY id
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE inventory_eventseat s
+SET status = 'held', hold_id = %(hold)s, held_until = %(until)s, version = s.version + 1
+FROM locked WHERE s.id = locked.id
+"""
+
+
+def _claim_block(user, event: Event, ids: list[int], db_now) -> Hold:
+    """Best-available's claim: seats another buyer has locked are skipped, never waited for, so
+    concurrent buyers spread over different blocks instead of queueing on the best one. The
+    lock and the move are one statement; a block that isn't wholly ours is rolled back."""
+    with _one_hold_per_buyer(user, event), transaction.atomic(durable=True):
+        hold = Hold.objects.create(
+            user=user, event=event, expires_at=db_now + timedelta(minutes=event.hold_minutes)
+        )
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _CLAIM_BLOCK_SQL, {"ids": ids, "hold": hold.pk, "until": hold.expires_at}
+                )
+                moved = cursor.rowcount
+        else:  # SQLite serialises writers; nothing to skip.
+            moved = (
+                EventSeat.objects.filter(id__in=ids)
+                .filter(free_seat_q())
+                .update(
+                    status=EventSeat.Status.HELD,
+                    hold=hold,
+                    held_until=hold.expires_at,
+                    version=F("version") + 1,
+                )
+            )
+        if moved != len(ids):
+            raise _BlockBusy
+    return _created(hold, user, event, ids, "best_available")
 
 
 def _venue_centre_x(event: Event) -> float:
@@ -271,21 +348,20 @@ def _hold_best_available(user, event: Event, quantity: int, section, price_tier_
         seats = seats.filter(price_tier_id=price_tier_id)
     centre_x = _venue_centre_x(event)
     for _ in range(BEST_AVAILABLE_ROUNDS):
-        # The free seats are read without locks; other buyers may take some before we lock.
-        rows = seats.values_list(
-            "id", "seat__section", "seat__row", "seat__number", "seat__x", "seat__y"
+        # The free seats are read without locks; other buyers may take some before we claim.
+        rows = list(
+            seats.annotate(db_now=Now()).values_list(
+                "id", "seat__section", "seat__row", "seat__number", "seat__x", "seat__y", "db_now"
+            )
         )
-        blocks = candidate_blocks(rows, quantity, centre_x)
+        blocks = candidate_blocks([r[:6] for r in rows], quantity, centre_x)
         if not blocks:
             break
         for block in blocks[:BEST_AVAILABLE_TRIES]:
             try:
-                return _claim(user, event, sorted(block), mode="best_available", skip_locked=True)
+                return _claim_block(user, event, sorted(block), rows[0][6])
             except _BlockBusy:
                 continue
-            except Conflict as exc:
-                if exc.code != "seats_unavailable":
-                    raise
     where = f" in section {section}" if section else ""
     raise Conflict(
         f"There is no block of {quantity} adjacent free seats{where}. "

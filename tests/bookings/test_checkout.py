@@ -211,3 +211,27 @@ def test_bad_card_details_are_named(fields, bad):
     with pytest.raises(InvalidRequest) as err:
         CardDetails.parse(**values)
     assert bad in err.value.extra["fields"]
+
+
+def test_an_event_cancelled_before_paying_is_not_charged(event, buyer):
+    hold = hold_seats(user=buyer, event_id=event.id, quantity=1)
+    Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+    with pytest.raises(RuleBroken) as err:
+        confirm_booking(user=buyer, hold_id=hold.id, card=card())
+    assert err.value.code == "event_not_on_sale"
+    assert not SandboxCharge.objects.exists()
+
+
+def test_an_event_cancelled_during_payment_is_refunded(event, buyer, monkeypatch):
+    hold = hold_seats(user=buyer, event_id=event.id, quantity=2)
+
+    def cancel_event():
+        Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
+
+    _expire_during_payment(monkeypatch, cancel_event)
+    with pytest.raises(Gone) as err:
+        confirm_booking(user=buyer, hold_id=hold.id, card=card())
+    assert err.value.extra["refunded"] is True
+    assert "cancelled" in err.value.detail
+    assert Payment.objects.get().status == "refunded"
+    assert not Ticket.objects.exists()

@@ -99,20 +99,10 @@ CASES = [
 ]
 
 
-# Over budget today, by one statement: BEGIN, event, the buyer's stale holds (SELECT ... FOR
-# UPDATE, run on every hold although it finds something only after a buyer's own hold expired),
-# seat row locks, INSERT hold, UPDATE seats, COMMIT = 7; best-available adds its candidate read =
-# 8. Strict: the day the service fits, these xfails turn red and must be removed.
-OVER_BUDGET = pytest.mark.xfail(
-    strict=True, reason="7 statements per chosen-seat hold, 8 per best-available (issue 6)"
-)
-SQL_CASES = [
-    pytest.param(*case.values, id=case.id, marks=OVER_BUDGET if case.id != "refused-4" else ())
-    for case in CASES
-]
-
-
-@pytest.mark.parametrize(("kind", "count"), SQL_CASES)
+# Counted as Django sees them, BEGIN and COMMIT included. A chosen-seat hold: the event (with
+# the buyer's live hold in a subquery), BEGIN, seat row locks, INSERT hold, UPDATE seats, COMMIT.
+# Best-available: the candidate read, BEGIN, INSERT hold, lock-and-move in one statement, COMMIT.
+@pytest.mark.parametrize(("kind", "count"), CASES)
 def test_sql_statements_per_hold(event, kind, count, django_assert_max_num_queries):
     attempt, check = _prepare(event, kind, count)
     with django_assert_max_num_queries(MAX_SQL):
