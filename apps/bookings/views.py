@@ -58,6 +58,8 @@ def hold_create(request, event_id):
     seat_ids = [_int_or_raw(v) for v in request.POST.getlist("seat")]
     quantity = _int_or_raw(request.POST.get("quantity", "")) if best else None
     section = (request.POST.get("section") or "").strip() or None
+    tier = (request.POST.get("price_tier") or "").strip()
+    price_tier_id = int(tier) if best and tier.isdigit() else None
 
     if not request.user.is_authenticated:
         # Back to the same event after logging in, with the same seats picked.
@@ -77,6 +79,7 @@ def hold_create(request, event_id):
             event_seat_ids=None if best else seat_ids,
             quantity=quantity,
             section=section if best else None,
+            price_tier_id=price_tier_id,
         )
     except ShopError as exc:
         if exc.code == "event_not_found":

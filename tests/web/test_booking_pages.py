@@ -88,6 +88,29 @@ class TestHold:
         assert response.url == checkout_url(hold.id)
         assert EventSeat.objects.filter(hold=hold).count() == 2
 
+    def test_best_available_in_a_price_tier(self, buyer_client, buyer):
+        from decimal import Decimal
+
+        from apps.events.models import TierAssignment
+        from apps.events.services import generate_seat_layout, publish_event
+
+        draft = factories.EventFactory()
+        generate_seat_layout(venue=draft.venue, sections=["A", "B"], rows=2, seats_per_row=4)
+        factories.PriceTierFactory(event=draft, name="Standard", price=Decimal("30.00"))
+        premium = factories.PriceTierFactory(event=draft, name="Premium", price=Decimal("80.00"))
+        TierAssignment.objects.create(price_tier=premium, section="B")
+        event = publish_event(event_id=draft.pk)
+        assert "Premium — 80.00 EUR" in buyer_client.get(event.get_absolute_url()).content.decode()
+
+        buyer_client.post(
+            reverse("bookings:hold", args=[event.id]),
+            {"mode": "best", "quantity": "2", "section": "", "price_tier": str(premium.id)},
+        )
+        hold = Hold.objects.get(user=buyer)
+        assert set(EventSeat.objects.filter(hold=hold).values_list("seat__section", flat=True)) == {
+            "B"
+        }
+
     def test_logged_out_buyer_is_sent_to_log_in_and_back_with_the_seats(self, client, event):
         ids = seat_ids(event, 2)
         response = client.post(reverse("bookings:hold", args=[event.id]), {"seat": ids})
