@@ -98,7 +98,7 @@ class TestHold:
         generate_seat_layout(venue=draft.venue, sections=["A", "B"], rows=2, seats_per_row=4)
         factories.PriceTierFactory(event=draft, name="Standard", price=Decimal("30.00"))
         premium = factories.PriceTierFactory(event=draft, name="Premium", price=Decimal("80.00"))
-        TierAssignment.objects.create(price_tier=premium, section="B")
+        TierAssignment.objects.create(event=draft, price_tier=premium, section="B")
         event = publish_event(event_id=draft.pk)
         assert "Premium — 80.00 EUR" in buyer_client.get(event.get_absolute_url()).content.decode()
 
