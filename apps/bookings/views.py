@@ -64,7 +64,12 @@ def hold_create(request, event_id):
     if not request.user.is_authenticated:
         # Back to the same event after logging in, with the same seats picked.
         if best:
-            back = _event_url(event_id)
+            back = _event_url(
+                event_id,
+                quantity=request.POST.get("quantity", ""),
+                section=section,
+                price_tier=price_tier_id,
+            )
         else:
             back = _event_url(
                 event_id, seats=",".join(str(i) for i in seat_ids if isinstance(i, int))

@@ -77,6 +77,11 @@ def _preselected_seat_ids(request) -> list[int]:
     return ids
 
 
+def _int_param(request, name, *, default):
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
 def _seat_rows(seat_map: list[dict]) -> list[list]:
     """The seat map as compact rows for the page's script (hundreds to thousands of seats)."""
     return [
@@ -118,6 +123,12 @@ def event_detail(request, slug):
             "counts": counts,
             "hold": hold,
             "sales_not_started": bool(event.sales_start and event.sales_start > now),
+            # "Best available" as the buyer filled it in before being sent to log in.
+            "best": {
+                "quantity": _int_param(request, "quantity", default=2),
+                "section": request.GET.get("section", ""),
+                "price_tier": _int_param(request, "price_tier", default=None),
+            },
             "seat_data": {
                 "event": event.id,
                 "currency": event.currency,

@@ -101,8 +101,10 @@
       role: "group", "aria-label": "Seat map", "aria-describedby": "seatmap-help",
       preserveAspectRatio: "xMidYMin meet"
     });
-    // Seats stay tappable on a phone (scroll sideways) without becoming huge on a laptop.
-    svg.style.minWidth = Math.round(vbW * 2.2) + "px";
+    // Seats stay big enough to tap on a touch screen (the map scrolls sideways there), fit a
+    // laptop screen for venues of usual size, and don't become huge for small ones.
+    var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+    svg.style.minWidth = Math.round(vbW * (coarse ? 2.2 : 1.5)) + "px";
     svg.style.maxWidth = Math.round(vbW * 5) + "px";
     svg.style.margin = "0 auto";
 

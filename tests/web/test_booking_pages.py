@@ -121,6 +121,16 @@ class TestHold:
         assert back == f"{event.get_absolute_url()}?seats={ids[0]}%2C{ids[1]}"
         assert not Hold.objects.exists()
 
+    def test_logged_out_best_available_comes_back_filled_in(self, client, event):
+        response = client.post(
+            reverse("bookings:hold", args=[event.id]),
+            {"mode": "best", "quantity": "3", "section": "A"},
+        )
+        back = parse_qs(urlsplit(response.url).query)["next"][0]
+        assert back == f"{event.get_absolute_url()}?quantity=3&section=A"
+        html = client.get(back).content.decode()
+        assert 'value="3"' in html and '<option value="A" selected>' in html
+
     def test_a_taken_seat_gives_a_friendly_message_and_keeps_the_rest(self, buyer_client, event):
         ids = seat_ids(event, 3)
         inventory_services.hold_seats(
