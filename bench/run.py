@@ -277,7 +277,10 @@ def create_buyers(count: int) -> list[str]:
 # --------------------------------------------------------------------------- servers
 
 
-def gunicorn_command(args, port: int) -> list[str]:
+ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
+
+
+def gunicorn_command(args, port: int, access_log: Path) -> list[str]:
     cmd = [str(VENV_BIN / "gunicorn")]
     if (ROOT / "gunicorn.conf.py").exists():
         cmd += ["-c", "gunicorn.conf.py"]
@@ -300,6 +303,12 @@ def gunicorn_command(args, port: int) -> list[str]:
         "60",
         "--graceful-timeout",
         "5",
+        # Time spent inside the server per request (microseconds), to tell service time from
+        # time queued in front of it.
+        "--access-logfile",
+        str(access_log),
+        "--access-logformat",
+        ACCESS_FORMAT,
     ]
     return cmd
 
@@ -309,9 +318,82 @@ def start_shop(args, env: dict, port: int, tag: str) -> subprocess.Popen:
     env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     log_path = RESULTS / f"gunicorn-{tag}-{port}.log"
     log_path.write_bytes(b"")
-    proc = PROCESSES.start(gunicorn_command(args, port), env, log_path)
+    access_log = RESULTS / f"access-{tag}-{port}.log"
+    access_log.write_bytes(b"")
+    proc = PROCESSES.start(gunicorn_command(args, port, access_log), env, log_path)
+    proc.access_log = access_log
     wait_ready(port, proc, log_path)
     return proc
+
+
+def _kind_of(method: str, path: str) -> str:
+    if path.startswith("/api/v1/holds"):
+        return "hold"
+    if path.startswith("/api/v1/bookings"):
+        return "booking"
+    if path.startswith("/api/v1/events/") and path.endswith("/seats"):
+        return "seat_map"
+    if path.startswith("/bench/baseline/"):
+        return "baseline"
+    return path.strip("/") or "root"
+
+
+class ServerMeter:
+    """What the shop processes themselves spent during a phase: CPU seconds of every process of
+    each gunicorn group (workers that exited are in the master's reaped-children time) and the
+    per-request service time from the access log."""
+
+    def __init__(self, shops: list[subprocess.Popen]):
+        self.shops = shops
+        self.cpu0 = self.offsets = None
+
+    @staticmethod
+    def group_cpu(pgid: int) -> float:
+        ticks = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid:
+                # utime, stime, and the reaped children's cutime, cstime
+                total += sum(int(f) for f in fields[11:15])
+        return total / ticks
+
+    def start(self):
+        self.cpu0 = sum(self.group_cpu(p.pid) for p in self.shops)
+        self.offsets = [p.access_log.stat().st_size for p in self.shops]
+        return self
+
+    def stop(self) -> dict:
+        time.sleep(0.2)  # the last access-log lines are written after the response
+        cpu = sum(self.group_cpu(p.pid) for p in self.shops) - self.cpu0
+        service: dict[str, list[float]] = defaultdict(list)
+        for proc, offset in zip(self.shops, self.offsets, strict=True):
+            with open(proc.access_log, "rb") as log:
+                log.seek(offset)
+                for line in log.read().decode(errors="replace").splitlines():
+                    parts = line.split()
+                    if len(parts) == 4 and parts[3].isdigit():
+                        service[_kind_of(parts[0], parts[1])].append(int(parts[3]) / 1e6)
+        return {"cpu_seconds": cpu, "service": service}
+
+
+def server_figures(meter: dict, kinds: list[str], requests: int) -> dict:
+    """Server CPU per request over the phase and service-time percentiles of these kinds."""
+    out = {
+        "server_cpu_s": round(meter["cpu_seconds"], 2),
+        "server_cpu_ms_per_request": round(meter["cpu_seconds"] * 1000 / requests, 2)
+        if requests
+        else None,
+    }
+    for kind in kinds:
+        values = sorted(meter["service"].get(kind, []))
+        if values:
+            out[f"{kind}_service_p50_ms"] = round(percentile(values, 50) * 1000, 1)
+            out[f"{kind}_service_p99_ms"] = round(percentile(values, 99) * 1000, 1)
+    return out
 
 
 def wait_ready(port: int, proc: subprocess.Popen, log_path: Path, timeout: float = 45.0):
@@ -1155,6 +1237,20 @@ def print_table(results: dict):
             f"{name:<16}{row['requests']:>9}{row['rps']:>9}{row['p50_ms']:>9}{row['p95_ms']:>9}"
             f"{row['p99_ms']:>9}{row['max_ms']:>9}  {row['statuses']}"
         )
+    print(
+        f"\n{'phase':<16}{'server CPU ms/req':>18}{'harness CPU ms/req':>20}  "
+        "server-side service time (P50 / P99 ms)"
+    )
+    for name, row in results.get("server", {}).items():
+        service = ", ".join(
+            f"{key[: -len('_service_p50_ms')]} {row[key]} / {row[key.replace('p50', 'p99')]}"
+            for key in row
+            if key.endswith("_service_p50_ms")
+        )
+        print(
+            f"{name:<16}{row['server_cpu_ms_per_request']!s:>18}"
+            f"{row['harness_cpu_ms_per_request']!s:>20}  {service}"
+        )
     sweep = results.get("sweep")
     if sweep:
         print(
@@ -1222,19 +1318,56 @@ def main(argv=None) -> int:
 
     port = args.port
     shop = start_shop(args, env, port, "single")
+    server = results["server"] = {}
+
+    def measured(name, shops, coro, kinds, count_of):
+        """Runs one phase; notes the servers' CPU and service times and the harness's CPU."""
+        meter = ServerMeter(shops).start()
+        harness_cpu = time.process_time()
+        outcome = asyncio.run(coro)
+        harness_cpu = time.process_time() - harness_cpu
+        figures = meter.stop()
+        requests = count_of(outcome)
+        server[name] = server_figures(figures, kinds, requests)
+        server[name]["harness_cpu_ms_per_request"] = (
+            round(harness_cpu * 1000 / requests, 2) if requests else None
+        )
+        return outcome
+
+    def sample_count(rec):
+        return len(rec.samples)
+
     try:
         asyncio.run(phase_warmup(args, [port], warm_event, warm_layout, tokens))
         print("phase: /healthz", flush=True)
-        rec = asyncio.run(phase_reads(args, port, "healthz", "/healthz"))
+        rec = measured(
+            "healthz",
+            [shop],
+            phase_reads(args, port, "healthz", "/healthz"),
+            ["healthz"],
+            sample_count,
+        )
         results["phases"]["healthz"] = summarise(rec.samples)
 
         print("phase: baseline", flush=True)
-        base = asyncio.run(phase_baseline(args, port, base_event, base_layout, args.buyers))
+        base = measured(
+            "baseline",
+            [shop],
+            phase_baseline(args, port, base_event, base_layout, args.buyers),
+            ["baseline"],
+            lambda out: len(out["recorder"].samples),
+        )
         results["phases"]["baseline"] = summarise(base["recorder"].of("baseline"))
         results["baseline_outcomes"] = dict(base["outcomes"])
 
         print("phase: rush", flush=True)
-        rush = asyncio.run(phase_rush(args, [port], rush_event, rush_layout, tokens, "rush"))
+        rush = measured(
+            "rush",
+            [shop],
+            phase_rush(args, [port], rush_event, rush_layout, tokens, "rush"),
+            ["hold", "booking", "seat_map"],
+            lambda out: len(out["recorder"].samples),
+        )
         rec = rush["recorder"]
         results["phases"]["hold"] = summarise(rec.of("hold"))
         results["phases"]["booking"] = summarise(rec.of("booking"))
@@ -1246,9 +1379,21 @@ def main(argv=None) -> int:
 
         print("phase: seat map", flush=True)
         map_path = f"/api/v1/events/{rush_event}/seats"
-        rec = asyncio.run(phase_reads(args, port, "seat_map", map_path, tokens[0]))
+        rec = measured(
+            "seat_map",
+            [shop],
+            phase_reads(args, port, "seat_map", map_path, tokens[0]),
+            ["seat_map"],
+            sample_count,
+        )
         results["phases"]["seat_map"] = summarise(rec.samples)
-        rec = asyncio.run(phase_reads(args, port, "seat_map_304", map_path, tokens[0], True))
+        rec = measured(
+            "seat_map_304",
+            [shop],
+            phase_reads(args, port, "seat_map_304", map_path, tokens[0], True),
+            ["seat_map"],
+            sample_count,
+        )
         results["phases"]["seat_map_304"] = summarise(rec.samples)
     finally:
         PROCESSES.stop(shop)
@@ -1260,8 +1405,12 @@ def main(argv=None) -> int:
         try:
             shops = [start_shop(args, env, p, f"scaleout{n}") for n, p in enumerate(ports)]
             asyncio.run(phase_warmup(args, ports, warm2_event, warm2_layout, tokens))
-            rush2 = asyncio.run(
-                phase_rush(args, ports, scale_event, scale_layout, tokens, "scaleout")
+            rush2 = measured(
+                "scaleout",
+                shops,
+                phase_rush(args, ports, scale_event, scale_layout, tokens, "scaleout"),
+                ["hold", "booking", "seat_map"],
+                lambda out: len(out["recorder"].samples),
             )
         finally:
             for proc in shops:
