@@ -152,14 +152,14 @@ def test_expired_hold_says_so_and_frees_the_seats(browsers):
     ids = [seat_id(event, "A", 1, 1), seat_id(event, "A", 1, 2)]
     hold = inventory_services.hold_seats(user=buyer, event_id=event.id, event_seat_ids=ids)
     # A hold about to run out, instead of waiting out the event's minimum of one minute.
-    soon = Now() + timedelta(seconds=3)
+    soon = Now() + timedelta(seconds=4)
     Hold.objects.filter(pk=hold.pk).update(expires_at=soon)
     EventSeat.objects.filter(hold=hold).update(held_until=soon)
 
     page = browsers.page(buyer)
     page.goto(f"/bookings/checkout/{hold.id}/")
     expect(page.get_by_test_id("countdown")).to_be_visible()
-    expect(page.get_by_test_id("hold-expired")).to_be_visible(timeout=8_000)
+    expect(page.get_by_test_id("hold-expired")).to_be_visible(timeout=10_000)
     expect(page.get_by_test_id("hold-expired")).to_contain_text("Your hold expired")
     expect(page.get_by_test_id("pay-form")).to_be_hidden()
 
