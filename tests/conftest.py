@@ -3,7 +3,6 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from apps.inventory.locks import redis_health
-
 from tests import factories
 
 
