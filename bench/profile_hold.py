@@ -62,7 +62,7 @@ def main(argv=None) -> int:
     p.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/ticketing_bench_profile"
     )
-    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/7")
+    p.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     p.add_argument("--idempotency-keys", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--cost", type=int, default=200, help="requests per kind for the CPU table")
     opts = p.parse_args(argv)
