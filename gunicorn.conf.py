@@ -9,6 +9,7 @@ a worker that exits is marked dead (its gauges stop counting; its counters stay 
 
 import glob
 import os
+import re
 import tempfile
 
 _cores = os.cpu_count() or 2
@@ -34,22 +35,30 @@ accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in {"1", "t
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "ticketing-web"
 
-# Set before any worker imports prometheus_client (workers load the app after the fork), so
-# that every process of this server writes to the same directory.
-prometheus_dir = os.environ.setdefault(
-    "PROMETHEUS_MULTIPROC_DIR",
-    os.path.join(tempfile.gettempdir(), f"ticketing-prometheus-web-{bind.rsplit(':', 1)[-1]}"),
-)
-os.makedirs(prometheus_dir, exist_ok=True)
+
+def _prometheus_dir(server) -> str:
+    """PROMETHEUS_MULTIPROC_DIR, or one per listening address: two servers on one machine (say
+    two instances behind a balancer) must not share, nor empty, each other's files."""
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        address = re.sub(r"[^A-Za-z0-9.]+", "_", str(server.cfg.bind[0])).strip("_")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.path.join(
+            tempfile.gettempdir(), f"ticketing-prometheus-web-{address}"
+        )
+    return os.environ["PROMETHEUS_MULTIPROC_DIR"]
 
 
 def on_starting(server):
-    for stale in glob.glob(os.path.join(prometheus_dir, "*.db")):
+    # Runs in the master before any worker is forked (and so before any worker imports
+    # prometheus_client, which picks its multiprocess mode from this variable at import; keep
+    # preload_app off, or the app would be imported before this).
+    directory = _prometheus_dir(server)
+    os.makedirs(directory, exist_ok=True)
+    for stale in glob.glob(os.path.join(directory, "*.db")):
         os.remove(stale)
-    server.log.info("prometheus multiprocess directory: %s", prometheus_dir)
+    server.log.info("prometheus multiprocess directory: %s", directory)
 
 
 def child_exit(server, worker):
     from prometheus_client import multiprocess
 
-    multiprocess.mark_process_dead(worker.pid, prometheus_dir)
+    multiprocess.mark_process_dead(worker.pid, _prometheus_dir(server))

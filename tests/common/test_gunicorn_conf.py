@@ -42,37 +42,43 @@ def test_defaults_and_environment(monkeypatch, tmp_path):
     )
 
 
-def test_a_multiprocess_directory_is_chosen_when_none_is_given(monkeypatch):
+def server(bind="127.0.0.1:8000"):
+    log = SimpleNamespace(info=lambda *a: None)
+    return SimpleNamespace(log=log, cfg=SimpleNamespace(bind=[bind]))
+
+
+def test_each_listening_address_gets_its_own_directory_when_none_is_given(monkeypatch):
     monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
-    conf = load(monkeypatch, GUNICORN_BIND="127.0.0.1:8123")
-    try:
-        assert os.environ["PROMETHEUS_MULTIPROC_DIR"] == conf.prometheus_dir
-        assert conf.prometheus_dir.endswith("ticketing-prometheus-web-8123")
-        assert os.path.isdir(conf.prometheus_dir)
-    finally:
-        monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    conf = load(monkeypatch)
+    conf.on_starting(server("127.0.0.1:8123"))
+    chosen = os.environ["PROMETHEUS_MULTIPROC_DIR"]
+    assert chosen.endswith("ticketing-prometheus-web-127.0.0.1_8123")
+    assert os.path.isdir(chosen)
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    conf.on_starting(server("unix:/run/shop.sock"))
+    assert os.environ["PROMETHEUS_MULTIPROC_DIR"] != chosen
 
 
 def test_start_empties_the_directory_and_a_dead_worker_is_marked(monkeypatch, tmp_path):
     directory = tmp_path / "prom"
     conf = load(monkeypatch, PROMETHEUS_MULTIPROC_DIR=str(directory))
+    directory.mkdir()
     (directory / "counter_111.db").write_bytes(b"old run")
     (directory / "gauge_livesum_222.db").write_bytes(b"old run")
     (directory / "keep.txt").write_text("not ours")
-    server = SimpleNamespace(log=SimpleNamespace(info=lambda *a: None))
-    conf.on_starting(server)
+    conf.on_starting(server())
     assert sorted(p.name for p in directory.iterdir()) == ["keep.txt"]
 
     (directory / "gauge_livesum_333.db").write_bytes(b"")
     (directory / "gauge_livesum_444.db").write_bytes(b"")
-    conf.child_exit(server, SimpleNamespace(pid=333))
+    conf.child_exit(server(), SimpleNamespace(pid=333))
     assert not (directory / "gauge_livesum_333.db").exists()
     assert (directory / "gauge_livesum_444.db").exists()
 
 
 @pytest.fixture(autouse=True)
 def _restore_env(monkeypatch):
-    # The module sets PROMETHEUS_MULTIPROC_DIR with setdefault: never let it leak into the
+    # on_starting sets PROMETHEUS_MULTIPROC_DIR when it is unset: never let it leak into the
     # test process, whose /metrics view would then read an empty directory.
     original = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     yield
