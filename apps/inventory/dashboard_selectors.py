@@ -108,18 +108,13 @@ def _holds(event_id: int) -> dict:
     return {
         "active": totals["active"],
         "overdue": totals["overdue"],
-        "expiring": [
-            {"minutes": m, "holds": totals[f"expiring_{m}"]} for m in EXPIRY_HORIZONS
-        ],
+        "expiring": [{"minutes": m, "holds": totals[f"expiring_{m}"]} for m in EXPIRY_HORIZONS],
     }
 
 
 def _bookings(event_id: int) -> dict:
     return Booking.objects.filter(event_id=event_id).aggregate(
-        **{
-            status.value: Count("id", filter=Q(status=status.value))
-            for status in Booking.Status
-        }
+        **{status.value: Count("id", filter=Q(status=status.value)) for status in Booking.Status}
     )
 
 
