@@ -49,11 +49,14 @@ def database_url_for_tests() -> str:
 
 
 def broker_url() -> str:
-    """The cache's Redis, another database number: the broker's queues must not be flushed by
-    the tests' cache.clear(), nor clash with the cache's keys."""
+    """STACK_TEST_BROKER_URL, else the cache's Redis with another database number: the broker's
+    queues must not be flushed by the tests' cache.clear(), nor clash with the cache's keys
+    (nor with the benchmark's databases 7-9 when the suite runs on the default database 1)."""
+    if os.environ.get("STACK_TEST_BROKER_URL"):
+        return os.environ["STACK_TEST_BROKER_URL"]
     cache = urlsplit(settings.CACHES["default"]["LOCATION"])
     db = int((cache.path or "/0").strip("/") or 0)
-    return urlunsplit(cache._replace(path=f"/{(db + 8) % 16}"))
+    return urlunsplit(cache._replace(path=f"/{(db + 12) % 16}"))
 
 
 class Stack:
