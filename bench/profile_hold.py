@@ -64,6 +64,7 @@ def main(argv=None) -> int:
     )
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     p.add_argument("--idempotency-keys", action=argparse.BooleanOptionalAction, default=True)
+    p.add_argument("--cprofile", type=int, default=0, help="holds to run under cProfile (CPU)")
     p.add_argument("--cost", type=int, default=200, help="requests per kind for the CPU table")
     opts = p.parse_args(argv)
     args = bench.parse_args(
@@ -84,7 +85,7 @@ def main(argv=None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    buyers = max(opts.profile, opts.cost, 50) + 10
+    buyers = max(opts.profile, opts.cost, opts.cprofile, 50) + 10
     event_id, layout = bench.create_event("profile", 20, 100)
     tokens = bench.create_buyers(buyers)
 
@@ -176,6 +177,9 @@ def main(argv=None) -> int:
     if opts.cost:
         index = cost_table(opts.cost, client, event_id, blocks, index, hold, pay)
 
+    if opts.cprofile:
+        index = cpu_profile(opts.cprofile, blocks, index, hold)
+
     if opts.profile:
         from pyinstrument import Profiler
 
@@ -205,6 +209,26 @@ def main(argv=None) -> int:
             f"({dict(statuses)}); tree in {out}"
         )
     return 0
+
+
+def cpu_profile(count, blocks, index, hold) -> int:
+    """Where a hold's CPU time goes: cProfile with a CPU clock, by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile(time.process_time)
+    profiler.enable()
+    for n in range(count):
+        hold(index + n, blocks[index + n])
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(60)
+    path = bench.RESULTS / "profile-hold-cpu.txt"
+    path.write_text(out.getvalue())
+    print(f"\ncProfile (CPU clock) of {count} holds in {path}")
+    return index + count
 
 
 def cost_table(count, client, event_id, blocks, index, hold, pay) -> int:
