@@ -1,9 +1,14 @@
 import pytest
 from django.core.cache import cache
+from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
 from apps.inventory.locks import redis_health
 from tests import factories
+
+# The live server takes 32+ simultaneous connections in the HTTP race; Django's default listen
+# backlog (10) makes the kernel reset some of them before the server ever sees them.
+WSGIServer.request_queue_size = 256
 
 
 @pytest.fixture(autouse=True)

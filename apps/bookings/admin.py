@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 
+from apps.common.admin import ReadOnlyModelAdmin
 from apps.payments.models import Payment
 
 from .models import Booking, Ticket
@@ -102,7 +103,7 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(ReadOnlyModelAdmin):
     list_display = ("code", "booking", "seat_label", "price", "status")
     list_filter = ("status", "event_seat__event")
     list_select_related = ("booking", "event_seat__seat")
@@ -113,12 +114,3 @@ class TicketAdmin(admin.ModelAdmin):
     @admin.display(description="seat")
     def seat_label(self, ticket):
         return str(ticket.event_seat.seat)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,6 +4,8 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.db.models.functions import Now
 
+from apps.common.admin import ReadOnlyModelAdmin
+
 from .models import Hold
 from .services import release_holds_as_staff
 
@@ -31,7 +33,7 @@ class HoldStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
+class HoldAdmin(ReadOnlyModelAdmin):
     list_display = ("id", "event", "user", "status", "seat_count", "expires_at", "extensions")
     list_filter = (HoldStateFilter, "status", "event")
     list_select_related = ("event", "user")
@@ -75,12 +77,3 @@ class HoldAdmin(admin.ModelAdmin):
                 f"{skipped} hold(s) had already ended and were left alone.",
                 messages.WARNING,
             )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

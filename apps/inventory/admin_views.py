@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.common.admin import ReadOnlyModelAdmin
 from apps.common.errors import NotFound
 
 from . import charts
@@ -129,19 +130,10 @@ class EventMonitoringAdminMixin:
 
 
 @admin.register(LockStat)
-class LockStatAdmin(admin.ModelAdmin):
+class LockStatAdmin(ReadOnlyModelAdmin):
     """The "Lock contention" entry of the admin index: events with lock activity in a window,
     hottest first, and the hottest seat locks across them. The rows themselves are written by
     the rollup only."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def changelist_view(self, request, extra_context=None):
         if not self.has_view_permission(request):

@@ -205,6 +205,20 @@ def _created(hold: Hold, user, event: Event, ids: list[int], mode: str) -> Hold:
     return hold
 
 
+def _move_free_seats_to(hold: Hold, ids: list[int]) -> int:
+    """The conditional update: only seats still free move; the caller checks the count."""
+    return (
+        EventSeat.objects.filter(id__in=ids)
+        .filter(free_seat_q())
+        .update(
+            status=EventSeat.Status.HELD,
+            hold=hold,
+            held_until=hold.expires_at,
+            version=F("version") + 1,
+        )
+    )
+
+
 def _claim(user, event: Event, ids: list[int]) -> Hold:
     """Layer 2: under row locks taken in id order, check every seat is free and move them all to
     a new hold. Availability is decided from the locked rows' own columns and the database
@@ -240,16 +254,7 @@ def _claim(user, event: Event, ids: list[int]) -> Hold:
         hold = Hold.objects.create(
             user=user, event=event, expires_at=db_now + timedelta(minutes=event.hold_minutes)
         )
-        moved = (
-            EventSeat.objects.filter(id__in=ids)
-            .filter(free_seat_q())
-            .update(
-                status=EventSeat.Status.HELD,
-                hold=hold,
-                held_until=hold.expires_at,
-                version=F("version") + 1,
-            )
-        )
+        moved = _move_free_seats_to(hold, ids)
         if moved != len(ids):
             # Cannot happen while we hold the row locks; refuse rather than half-hold.
             raise Conflict(
@@ -287,16 +292,7 @@ def _claim_block(user, event: Event, ids: list[int], db_now) -> Hold:
                 )
                 moved = cursor.rowcount
         else:  # SQLite serialises writers; nothing to skip.
-            moved = (
-                EventSeat.objects.filter(id__in=ids)
-                .filter(free_seat_q())
-                .update(
-                    status=EventSeat.Status.HELD,
-                    hold=hold,
-                    held_until=hold.expires_at,
-                    version=F("version") + 1,
-                )
-            )
+            moved = _move_free_seats_to(hold, ids)
         if moved != len(ids):
             raise _BlockBusy
     return _created(hold, user, event, ids, "best_available")

@@ -1,23 +1,12 @@
 from django.contrib import admin
 
+from apps.common.admin import ReadOnlyModelAdmin
+
 from .models import Payment, Refund, SandboxCharge
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money records are written by the services only; staff read them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(ReadOnlyModelAdmin):
     list_display = (
         "created_at",
         "booking",
@@ -36,7 +25,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(ReadOnlyModelAdmin):
     list_display = ("created_at", "payment_booking", "amount", "status", "reason")
     list_filter = ("status", "reason")
     list_select_related = ("payment__booking",)
@@ -48,7 +37,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SandboxCharge)
-class SandboxChargeAdmin(ReadOnlyAdmin):
+class SandboxChargeAdmin(ReadOnlyModelAdmin):
     """The sandbox gateway's own ledger, as a real gateway's dashboard would show it."""
 
     list_display = (
