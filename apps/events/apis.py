@@ -1,3 +1,4 @@
+from django.http import HttpResponse, HttpResponseNotModified
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -6,7 +7,7 @@ from rest_framework.views import APIView
 
 from apps.common.api_schema import ERROR_RESPONSES
 from apps.common.errors import NotFound
-from apps.inventory.selectors import event_seat_map, seat_counts
+from apps.inventory.selectors import seat_counts
 
 from . import selectors
 from .serializers import (
@@ -89,22 +90,11 @@ class EventSeatsApi(PublicApi, APIView):
         responses={200: SeatMapSerializer, 404: ERROR_RESPONSES[404]},
     )
     def get(self, request, pk):
-        if not selectors.public_event_exists(pk):
+        document = selectors.seat_map_document(pk)
+        if document is None:
             raise _event_not_found()
-        # Plain dicts, not a serializer per seat: big venues have thousands of seats and this
-        # is polled during a rush.
-        seats = [
-            {
-                "id": seat["id"],
-                "section": seat["section"],
-                "row": seat["row"],
-                "number": seat["number"],
-                "x": seat["x"],
-                "y": seat["y"],
-                "price": str(seat["price"]),
-                "price_tier": seat["price_tier_id"],
-                "status": seat["public_status"],
-            }
-            for seat in event_seat_map(pk)
-        ]
-        return Response({"event": pk, "seats": seats})
+        headers = {"ETag": document.etag, "Cache-Control": "public, max-age=1"}
+        if document.etag in request.headers.get("If-None-Match", ""):
+            return HttpResponseNotModified(headers=headers)
+        # Already-rendered JSON: a refreshing crowd of seat maps skips serialisation entirely.
+        return HttpResponse(document.body, content_type="application/json", headers=headers)

@@ -1,13 +1,22 @@
 """Reads of the public catalog shared by the API and the pages."""
 
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.cache import cache
 from django.db.models import DecimalField, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from apps.inventory.selectors import event_seat_map
+
 from .models import Event, PriceTier
+
+logger = logging.getLogger(__name__)
 
 # Drafts are staff-only; a cancelled event stays reachable by its link so that ticket holders
 # can see what happened to it, but is never listed.
@@ -115,3 +124,58 @@ def availability(counts: dict[str, int] | None) -> dict:
         "seats_sold": sold,
         "sold_out": available == 0 and held == 0,
     }
+
+
+# A refreshing crowd of seat maps costs one query per event per second: the rendered document is
+# shared through the cache for this long (a buyer may see a seat go up to a second late; the
+# hold itself always decides on the database).
+SEAT_MAP_CACHE_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class SeatMapDocument:
+    etag: str
+    body: bytes
+
+
+def _render_seat_map(event_id: int) -> SeatMapDocument:
+    seats = [
+        {
+            "id": seat["id"],
+            "section": seat["section"],
+            "row": seat["row"],
+            "number": seat["number"],
+            "x": seat["x"],
+            "y": seat["y"],
+            "price": str(seat["price"]),
+            "price_tier": seat["price_tier_id"],
+            "status": seat["public_status"],
+        }
+        for seat in event_seat_map(event_id)
+    ]
+    body = json.dumps({"event": event_id, "seats": seats}, separators=(",", ":")).encode()
+    return SeatMapDocument(
+        etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body=body
+    )
+
+
+def seat_map_document(event_id: int) -> SeatMapDocument | None:
+    """The public seat map of an event as rendered JSON with its ETag, at most about a second
+    old; None for an event the public cannot see."""
+    key = f"seat-map-doc:{event_id}"
+    try:
+        cached = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is an optimisation; Redis down means no cache
+        logger.warning("seat map cache unreachable event=%s", event_id)
+        cached, key = None, None
+    if cached is not None:
+        return SeatMapDocument(*cached)
+    if not public_event_exists(event_id):
+        return None
+    document = _render_seat_map(event_id)
+    if key is not None:
+        try:
+            cache.set(key, (document.etag, document.body), SEAT_MAP_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            logger.warning("seat map cache unreachable event=%s", event_id)
+    return document

@@ -2,6 +2,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -363,6 +364,29 @@ def test_seat_map_queries_do_not_grow_with_the_seats(api_client):
         assert len(response.json()["seats"]) == n_seats
         counts.append(len(queries))
     assert counts == [2, 2]
+
+
+def test_a_refreshing_crowd_is_served_from_the_cache_with_an_etag(api_client):
+    event = small_event(rows=2, seats_per_row=5)
+    first = api_client.get(seats_url(event.id))
+    etag = first["ETag"]
+    assert etag and first["Cache-Control"] == "public, max-age=1"
+    with CaptureQueriesContext(connection) as queries:
+        again = api_client.get(seats_url(event.id))
+        unchanged = api_client.get(seats_url(event.id), HTTP_IF_NONE_MATCH=etag)
+    assert len(queries) == 0, "both answered from the shared cache"
+    assert again.content == first.content
+    assert unchanged.status_code == 304 and unchanged.content == b""
+
+
+def test_the_seat_map_changes_within_a_second(api_client):
+    event = small_event(rows=1, seats_per_row=3)
+    before = api_client.get(seats_url(event.id))
+    sell([event.event_seats.order_by("id").first().id])
+    cache.clear()  # what a second's wait does
+    after = api_client.get(seats_url(event.id), HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200 and after["ETag"] != before["ETag"]
+    assert [s["status"] for s in after.json()["seats"]].count("sold") == 1
 
 
 def test_a_non_numeric_event_id_is_a_json_404(api_client):
