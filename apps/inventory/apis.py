@@ -41,7 +41,8 @@ class HoldListCreateApi(APIView):
             section=values.get("section") or None,
             price_tier_id=values.get("price_tier"),
         )
-        return _hold_response(request.user, hold.id, status.HTTP_201_CREATED)
+        # The service hands back the hold with its seats: no second read on the hot path.
+        return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
 
 
 HOLD_ID = OpenApiParameter("hold_id", str, OpenApiParameter.PATH, description="Hold id (UUID)")

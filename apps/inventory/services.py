@@ -52,6 +52,7 @@ def _event_on_sale(event_id, user) -> Event:
                 "sales_end",
                 "hold_minutes",
                 "max_seats_per_order",
+                "currency",
                 "venue_id",
             )
             .annotate(
@@ -190,8 +191,13 @@ def _one_hold_per_buyer(user, event: Event):
         raise _active_hold_exists(existing) from None
 
 
-def _created(hold: Hold, user, event: Event, ids: list[int], mode: str) -> Hold:
-    hold.seat_ids = ids
+def _created(hold: Hold, user, event: Event, lines: list[dict], mode: str) -> Hold:
+    """The new hold, carrying what its response shows (event, seat lines), so that the caller
+    need not read it back."""
+    ids = [line["id"] for line in lines]
+    hold.event = event
+    lines.sort(key=lambda line: line["order"])  # as the seat map reads: section, row, seat
+    hold.seat_lines = [{k: v for k, v in line.items() if k != "order"} for line in lines]
     metrics.HOLDS_CREATED.labels(mode).inc()
     logger.info(
         "hold created hold=%s event=%s user=%s seats=%s mode=%s expires_at=%s",
@@ -203,6 +209,18 @@ def _created(hold: Hold, user, event: Event, ids: list[int], mode: str) -> Hold:
         hold.expires_at.isoformat(),
     )
     return hold
+
+
+def _seat_line(seat_id, section, row, number, x, y, price, tier) -> dict:
+    return {
+        "id": seat_id,
+        "section": section,
+        "row": row,
+        "number": number,
+        "price": price,
+        "tier": tier,
+        "order": (section, y, x),
+    }
 
 
 def _move_free_seats_to(hold: Hold, ids: list[int]) -> int:
@@ -224,12 +242,26 @@ def _claim(user, event: Event, ids: list[int]) -> Hold:
     a new hold. Availability is decided from the locked rows' own columns and the database
     clock only (joined columns would keep their pre-lock snapshot)."""
     with _one_hold_per_buyer(user, event), transaction.atomic(durable=True):
+        # The joined seat and tier columns are for the response only: they may be a snapshot
+        # from before the lock (DESIGN.md), which is harmless for what never decides anything.
         rows = list(
             EventSeat.objects.filter(event=event, id__in=ids)
             .select_for_update(of=("self",))
+            .select_related("seat", "price_tier")
             .order_by("id")
             .annotate(db_now=Now())
-            .only("id", "status", "held_until")
+            .only(
+                "id",
+                "status",
+                "held_until",
+                "seat__section",
+                "seat__row",
+                "seat__number",
+                "seat__x",
+                "seat__y",
+                "price_tier__name",
+                "price_tier__price",
+            )
         )
         if len(rows) != len(ids):
             unknown = sorted(set(ids) - {r.id for r in rows})
@@ -260,7 +292,20 @@ def _claim(user, event: Event, ids: list[int]) -> Hold:
             raise Conflict(
                 "Sorry, some of these seats have just been taken.", code="seats_unavailable"
             )
-    return _created(hold, user, event, ids, "chosen")
+    lines = [
+        _seat_line(
+            r.id,
+            r.seat.section,
+            r.seat.row,
+            r.seat.number,
+            r.seat.x,
+            r.seat.y,
+            r.price_tier.price,
+            r.price_tier.name,
+        )
+        for r in rows
+    ]
+    return _created(hold, user, event, lines, "chosen")
 
 
 _CLAIM_BLOCK_SQL = """
@@ -277,10 +322,11 @@ FROM locked WHERE s.id = locked.id
 """
 
 
-def _claim_block(user, event: Event, ids: list[int], db_now) -> Hold:
+def _claim_block(user, event: Event, lines: list[dict], db_now) -> Hold:
     """Best-available's claim: seats another buyer has locked are skipped, never waited for, so
     concurrent buyers spread over different blocks instead of queueing on the best one. The
     lock and the move are one statement; a block that isn't wholly ours is rolled back."""
+    ids = sorted(line["id"] for line in lines)
     with _one_hold_per_buyer(user, event), transaction.atomic(durable=True):
         hold = Hold.objects.create(
             user=user, event=event, expires_at=db_now + timedelta(minutes=event.hold_minutes)
@@ -295,7 +341,7 @@ def _claim_block(user, event: Event, ids: list[int], db_now) -> Hold:
             moved = _move_free_seats_to(hold, ids)
         if moved != len(ids):
             raise _BlockBusy
-    return _created(hold, user, event, ids, "best_available")
+    return _created(hold, user, event, lines, "best_available")
 
 
 def _venue_centre_x(event: Event) -> float:
@@ -347,15 +393,25 @@ def _hold_best_available(user, event: Event, quantity: int, section, price_tier_
         # The free seats are read without locks; other buyers may take some before we claim.
         rows = list(
             seats.annotate(db_now=Now()).values_list(
-                "id", "seat__section", "seat__row", "seat__number", "seat__x", "seat__y", "db_now"
+                "id",
+                "seat__section",
+                "seat__row",
+                "seat__number",
+                "seat__x",
+                "seat__y",
+                "price_tier__price",
+                "price_tier__name",
+                "db_now",
             )
         )
         blocks = candidate_blocks([r[:6] for r in rows], quantity, centre_x)
+        by_id = {r[0]: r for r in rows}
         if not blocks:
             break
         for block in blocks[:BEST_AVAILABLE_TRIES]:
             try:
-                return _claim_block(user, event, sorted(block), rows[0][6])
+                lines = [_seat_line(*by_id[seat_id][:8]) for seat_id in block]
+                return _claim_block(user, event, lines, rows[0][8])
             except _BlockBusy:
                 continue
     where = f" in section {section}" if section else ""

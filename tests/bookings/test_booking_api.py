@@ -46,7 +46,7 @@ def test_the_whole_journey(api, event):
     assert [s["id"] for s in hold["seats"]] == ids
     assert hold["status"] == "active" and hold["total"] == "90.00" and hold["expires_at"]
 
-    assert api.get(f"/api/v1/holds/{hold['id']}").json()["id"] == hold["id"]
+    assert api.get(f"/api/v1/holds/{hold['id']}").json() == hold, "POST answers what GET reads"
     extended = api.post(f"/api/v1/holds/{hold['id']}/extend")
     assert extended.status_code == 200 and extended.json()["extensions"] == 1
 
@@ -79,6 +79,7 @@ def test_best_available_through_the_api(api, event):
     response = api.post("/api/v1/holds", {"event": event.id, "quantity": 3}, format="json")
     assert response.status_code == 201
     assert len(response.json()["seats"]) == 3
+    assert api.get(f"/api/v1/holds/{response.json()['id']}").json() == response.json()
 
 
 @pytest.mark.parametrize(
