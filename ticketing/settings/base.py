@@ -289,5 +289,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # Every 409 of a rush would be a WARNING line here; the services already log each
+        # refusal (with its code) at INFO, and 5xx still reach this logger as ERROR.
+        "django.request": {"level": "ERROR"},
     },
 }
