@@ -65,6 +65,11 @@ def main(argv=None) -> int:
     p.add_argument("--redis-url", default="redis://127.0.0.1:6379/9")
     p.add_argument("--idempotency-keys", action=argparse.BooleanOptionalAction, default=True)
     p.add_argument("--cprofile", type=int, default=0, help="holds to run under cProfile (CPU)")
+    p.add_argument(
+        "--cprofile-refusals",
+        action="store_true",
+        help="profile refused holds (409: seats taken) instead of successful ones",
+    )
     p.add_argument("--cost", type=int, default=200, help="requests per kind for the CPU table")
     opts = p.parse_args(argv)
     args = bench.parse_args(
@@ -85,7 +90,9 @@ def main(argv=None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    buyers = max(opts.profile, opts.cost, opts.cprofile, 50) + 10
+    buyers = (
+        opts.profile + 2 * opts.cost + 2 * opts.cprofile + 60
+    )  # each part uses buyers of its own
     event_id, layout = bench.create_event("profile", 20, 100)
     tokens = bench.create_buyers(buyers)
 
@@ -178,7 +185,7 @@ def main(argv=None) -> int:
         index = cost_table(opts.cost, client, event_id, blocks, index, hold, pay)
 
     if opts.cprofile:
-        index = cpu_profile(opts.cprofile, blocks, index, hold)
+        index = cpu_profile(opts.cprofile, blocks, index, hold, opts.cprofile_refusals)
 
     if opts.profile:
         from pyinstrument import Profiler
@@ -211,12 +218,16 @@ def main(argv=None) -> int:
     return 0
 
 
-def cpu_profile(count, blocks, index, hold) -> int:
-    """Where a hold's CPU time goes: cProfile with a CPU clock, by cumulative time."""
+def cpu_profile(count, blocks, index, hold, refusals=False) -> int:
+    """Where a hold's CPU time goes: cProfile with a CPU clock, by cumulative time. With
+    `refusals`, the blocks are first held by other buyers and the profiled requests are 409s."""
     import cProfile
     import io
     import pstats
 
+    if refusals:
+        for n in range(count):
+            hold(index + count + n, blocks[index + n])
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for n in range(count):
@@ -226,9 +237,10 @@ def cpu_profile(count, blocks, index, hold) -> int:
     stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
     stats.print_stats(60)
     path = bench.RESULTS / "profile-hold-cpu.txt"
+    bench.RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(out.getvalue())
     print(f"\ncProfile (CPU clock) of {count} holds in {path}")
-    return index + count
+    return index + 2 * count
 
 
 def cost_table(count, client, event_id, blocks, index, hold, pay) -> int:
@@ -283,12 +295,17 @@ def cost_table(count, client, event_id, blocks, index, hold, pay) -> int:
         return response.status_code
 
     measure("POST /api/v1/holds (4 seats)", one_hold)
+    # Most requests of a rush are refusals: other buyers (their own keys) ask for those seats.
+    measure(
+        "POST /api/v1/holds, taken (409)",
+        lambda n: hold(index + count + n, blocks[index + n]).status_code,
+    )
     measure("POST /api/v1/bookings", lambda n: pay(*held[n % len(held)]).status_code)
     print(f"\n== CPU per request, in-process, {count} each (ms)")
     print(f"  {'request':<34}{'CPU':>8}{'wall':>8}  x healthz CPU  statuses")
     for label, cpu, wall, statuses in rows:
         print(f"  {label:<34}{cpu:>8.2f}{wall:>8.2f}  {cpu / rows[0][1]:>12.1f}  {statuses}")
-    return index + count
+    return index + 2 * count
 
 
 if __name__ == "__main__":

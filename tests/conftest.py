@@ -3,7 +3,9 @@ from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
+from apps.accounts.authentication import forget_user
 from apps.inventory.locks import redis_health
+from apps.inventory.services import forget_event_facts
 from tests import factories
 
 # The live server takes 32+ simultaneous connections in the HTTP race; Django's default listen
@@ -14,9 +16,12 @@ WSGIServer.request_queue_size = 256
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Each test starts with an empty cache (no leftover seat locks or counters) and with the
-    Redis circuit breaker closed."""
+    Redis circuit breaker closed, and reads every event and API user afresh (tests change them with
+    queryset updates, which send no signal)."""
     cache.clear()
     redis_health.reset()
+    forget_event_facts()
+    forget_user()
     yield
     redis_health.reset()
 

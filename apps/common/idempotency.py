@@ -5,6 +5,7 @@ key and body gets that response again and nothing is done twice; the same key wi
 is a 422; a duplicate that arrives while the first is still running is a 409. Retryable failures
 (lock contention, a gateway hiccup, a 5xx) are not stored, so the same key can try again."""
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -42,7 +43,10 @@ def _claim_key(user, key: str, fingerprint: str, request) -> IdempotencyKey | Re
     """Stores the key as in progress, or answers from what is stored for it."""
     for _ in range(2):
         try:
-            with transaction.atomic():
+            # A savepoint only when inside a caller's transaction (a duplicate key must not
+            # abort it); on its own the insert commits by itself, without BEGIN/COMMIT trips.
+            nested = transaction.get_connection().in_atomic_block
+            with transaction.atomic() if nested else contextlib.nullcontext():
                 return IdempotencyKey.objects.create(
                     user=user,
                     key=key,

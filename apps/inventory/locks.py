@@ -37,16 +37,17 @@ end
 return 0
 """
 
-_RELEASE = """
-local n = 0
-for _, key in ipairs(KEYS) do
-  if redis.call('get', key) == ARGV[1] then
-    redis.call('del', key)
-    n = n + 1
-  end
+# Releases the locks still ours and counts the outcome (lockstats.COUNT_LUA) in the same round
+# trip. KEYS: the lock keys, then the stats hash and index; ARGV[1]: our token.
+_RELEASE_AND_COUNT = (
+    """
+local window, index, base = KEYS[#KEYS - 1], KEYS[#KEYS], 2
+for i = 1, #KEYS - 2 do
+  if redis.call('get', KEYS[i]) == ARGV[1] then redis.call('del', KEYS[i]) end
 end
-return n
 """
+    + lockstats.COUNT_LUA
+)
 
 _RETRY_SLEEP_SECONDS = 0.005
 _BACKOFF_AFTER_FAILURE_SECONDS = 5.0
@@ -168,16 +169,19 @@ def seat_locks(event_id: int, event_seat_ids: list[int], wait_seconds: float | N
         yield result
     finally:
         result.held_ms = (time.perf_counter() - acquired_at) * 1000
+        count_keys, count_args = lockstats.count_keys_and_args(result)
         try:
-            _script(conn, "release", _RELEASE)(keys=keys, args=[token])
+            _script(conn, "release", _RELEASE_AND_COUNT)(
+                keys=keys + count_keys, args=[token, *count_args]
+            )
         except RedisError as exc:
             # The keys expire by themselves within LOCK_TIMEOUT_SECONDS.
             redis_health.failed()
             logger.warning("could not release seat locks, they will time out: %s", exc)
-        _record(result)
+        _record(result, counted=True)
 
 
-def _record(result: LockResult):
+def _record(result: LockResult, counted: bool = False):
     if result.degraded:
         metrics.LOCK_OUTCOMES.labels("degraded").inc(len(result.seat_ids))
     elif result.acquired:
@@ -186,4 +190,5 @@ def _record(result: LockResult):
     else:
         metrics.LOCK_OUTCOMES.labels("busy").inc(len(result.seat_ids))
         metrics.LOCK_WAIT.observe(result.wait_ms / 1000)
-    lockstats.record(result)
+    if not counted:
+        lockstats.record(result)

@@ -1,6 +1,7 @@
 """Seat-lock contention counters, from the hot path to the database.
 
-Hot path: one pipelined Redis round trip per hold request, into a hash per event and minute,
+Hot path: one Lua script call per hold request (folded into the lock release when the locks
+were taken, so it costs no round trip of its own), into a hash per event and minute,
 `{prefix}:lockstats:{event_id}:{minute}`, with per-seat fields
 
     seat:{event_seat_id}|attempts    lock attempts (= acquired + failed)
@@ -10,7 +11,7 @@ Hot path: one pipelined Redis round trip per hold request, into a hash per event
     seat:{event_seat_id}|held_ms     sum of the time it was held
     seat:{event_seat_id}|le:{bound}  histogram of waits (ms, non-cumulative; "inf" past the last)
 
-The commands run as MULTI/EXEC, so a reader never sees attempts without their outcome. Every
+A script runs atomically, so a reader never sees attempts without their outcome. Every
 hash is listed in the set `{prefix}:lockstats:index` until it has been rolled up for good.
 
 Rollup (`rollup()`, run by beat): copies the hashes into LockStat rows, one per seat and minute,
@@ -86,6 +87,42 @@ def current_minute() -> int:
     return int(time.time() // 60)
 
 
+# Counts one lock outcome for each seat. A chunk, not a whole script: it expects the locals
+# `window` (the minute's hash), `index` (the index set) and `base` (where its arguments start in
+# ARGV), so that the lock release can run it too (locks.py). Arguments, from ARGV[base]: the
+# outcome field, the wait bucket, the wait (ms), the time held (ms, "" when not acquired), the
+# hash's TTL (s), then one resource name per seat.
+COUNT_LUA = """
+local outcome, bucket, wait_ms, held_ms = ARGV[base], ARGV[base + 1], ARGV[base + 2], ARGV[base + 3]
+for i = base + 5, #ARGV do
+  local resource = ARGV[i]
+  redis.call('hincrby', window, resource .. '|attempts', 1)
+  redis.call('hincrby', window, resource .. '|' .. outcome, 1)
+  redis.call('hincrbyfloat', window, resource .. '|wait_ms', wait_ms)
+  redis.call('hincrby', window, resource .. '|le:' .. bucket, 1)
+  if held_ms ~= '' then redis.call('hincrbyfloat', window, resource .. '|held_ms', held_ms) end
+end
+redis.call('expire', window, ARGV[base + 4])
+redis.call('sadd', index, window)
+"""
+_RECORD_LUA = "local window, index, base = KEYS[1], KEYS[2], 1\n" + COUNT_LUA
+_record_scripts: dict = {}
+
+
+def count_keys_and_args(result) -> tuple[list[str], list]:
+    """The two keys and the arguments COUNT_LUA needs for one hold request's lock outcome."""
+    keys = [window_key(result.event_id, current_minute()), index_key()]
+    args = [
+        "acquired" if result.acquired else "failed",
+        wait_bucket(result.wait_ms),
+        round(result.wait_ms, 3),
+        round(result.held_ms, 3) if result.acquired else "",
+        KEY_TTL_SECONDS,
+        *(resource_name(seat_id) for seat_id in result.seat_ids),
+    ]
+    return keys, args
+
+
 def record(result) -> None:
     """Counts one hold request's lock outcome, per seat. Never raises: statistics must not
     break a sale."""
@@ -100,22 +137,12 @@ def record(result) -> None:
     conn = redis_connection()
     if conn is None:
         return
-    key = window_key(result.event_id, current_minute())
-    outcome = "acquired" if result.acquired else "failed"
-    bucket = wait_bucket(result.wait_ms)
+    keys, args = count_keys_and_args(result)
     try:
-        pipe = conn.pipeline(transaction=True)
-        for seat_id in result.seat_ids:
-            resource = resource_name(seat_id)
-            pipe.hincrby(key, f"{resource}|attempts", 1)
-            pipe.hincrby(key, f"{resource}|{outcome}", 1)
-            pipe.hincrbyfloat(key, f"{resource}|wait_ms", round(result.wait_ms, 3))
-            pipe.hincrby(key, f"{resource}|le:{bucket}", 1)
-            if result.acquired:
-                pipe.hincrbyfloat(key, f"{resource}|held_ms", round(result.held_ms, 3))
-        pipe.expire(key, KEY_TTL_SECONDS)
-        pipe.sadd(index_key(), key)
-        pipe.execute()
+        script = _record_scripts.get(id(conn))
+        if script is None:
+            script = _record_scripts[id(conn)] = conn.register_script(_RECORD_LUA)
+        script(keys=keys, args=args)
     except RedisError as exc:
         logger.warning("could not record seat-lock stats event=%s: %s", result.event_id, exc)
 

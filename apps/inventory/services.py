@@ -4,6 +4,7 @@ Lock order, everywhere: Redis seat locks, then Hold rows, then EventSeat rows or
 Keeping one order is what makes the sweeper, checkout and new holds unable to deadlock."""
 
 import logging
+import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
@@ -12,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, Subquery
+from django.db.models import F, Max, Min, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -38,31 +39,52 @@ def free_seat_q() -> Q:
     )
 
 
-def _event_on_sale(event_id, user) -> Event:
-    """The event, checked to be on sale, with the buyer's active hold on it (if any) read in the
-    same statement: the hot path spends no extra query on the one-hold-per-buyer rule."""
-    buyer_hold = Hold.objects.filter(user=user, event=OuterRef("pk"), status=Hold.Status.ACTIVE)
+# Whether an event is on sale changes rarely (staff publish it, cancel it, move its sales
+# window), yet every hold needs to know: each process keeps what it read for this long instead of
+# reading the event on every hold. Saving an event forgets it at once in the saving process;
+# others see the change within the second. Checkout re-reads the event's status, so a hold that
+# slips in just after a cancellation can never become a sale.
+EVENT_FACTS_SECONDS = 1.0
+_EVENT_FACTS_FIELDS = (
+    "id",
+    "status",
+    "starts_at",
+    "sales_start",
+    "sales_end",
+    "hold_minutes",
+    "max_seats_per_order",
+    "currency",
+    "venue_id",
+)
+_events_read: dict = {}  # event id -> (time.monotonic() when read, Event)
+
+
+def forget_event_facts(event_id=None):
+    """Drops this process's copy of an event's sale facts (of all events when None)."""
+    if event_id is None:
+        _events_read.clear()
+    else:
+        _events_read.pop(event_id, None)
+
+
+def _event_facts(event_id) -> Event:
+    now = time.monotonic()
     try:
-        event = (
-            Event.objects.only(
-                "id",
-                "status",
-                "starts_at",
-                "sales_start",
-                "sales_end",
-                "hold_minutes",
-                "max_seats_per_order",
-                "currency",
-                "venue_id",
-            )
-            .annotate(
-                buyer_hold_id=Subquery(buyer_hold.values("id")[:1]),
-                buyer_hold_live=Exists(buyer_hold.filter(expires_at__gt=Now())),
-            )
-            .get(pk=event_id)
-        )
+        read = _events_read.get(event_id)
+    except TypeError:  # unhashable: not an id at all
+        read = None
+    if read is not None and now - read[0] < EVENT_FACTS_SECONDS:
+        return read[1]
+    try:
+        event = Event.objects.only(*_EVENT_FACTS_FIELDS).get(pk=event_id)
     except (Event.DoesNotExist, ValueError, TypeError):
         raise NotFound("There is no such event.", code="event_not_found") from None
+    _events_read[event.pk] = (now, event)
+    return event
+
+
+def _event_on_sale(event_id) -> Event:
+    event = _event_facts(event_id)
     now = timezone.now()
     sales_end = event.sales_end or event.starts_at
     if (
@@ -112,7 +134,7 @@ def hold_seats(
 
 
 def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id) -> Hold:
-    event = _event_on_sale(event_id, user)
+    event = _event_on_sale(event_id)
     if (event_seat_ids is None) == (quantity is None):
         raise InvalidRequest("Give either seats or a quantity.", code="seats_or_quantity")
     if event_seat_ids is not None:
@@ -122,13 +144,38 @@ def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id
         if len(set(ids)) != len(ids):
             raise InvalidRequest("A seat is listed twice.", code="duplicate_seats")
         _check_quantity(event, len(ids))
-        _settle_buyer_hold(user, event)
-        return _hold_chosen_seats(user, event, sorted(ids))
-    if not isinstance(quantity, int) or isinstance(quantity, bool):
-        raise InvalidRequest("Quantity must be a whole number.")
-    _check_quantity(event, quantity)
-    _settle_buyer_hold(user, event)
-    return _hold_best_available(user, event, quantity, section, price_tier_id)
+        ids.sort()
+
+        def hold_them():
+            return _hold_chosen_seats(user, event, ids)
+
+    else:
+        if not isinstance(quantity, int) or isinstance(quantity, bool):
+            raise InvalidRequest("Quantity must be a whole number.")
+        _check_quantity(event, quantity)
+
+        def hold_them():
+            return _hold_best_available(user, event, quantity, section, price_tier_id)
+
+    # One live hold per buyer and event is enforced by the partial unique index when the new
+    # hold is inserted, not by a read before it: the hot path spends no query on a rule that
+    # almost every request passes.
+    try:
+        try:
+            return hold_them()
+        except _StaleHoldInTheWay:
+            _expire_stale_holds_of(user, event)
+            return hold_them()
+    except _StaleHoldInTheWay:
+        raise _active_hold_exists(None) from None
+    except Conflict as exc:
+        # A buyer who already holds seats here is better served by being sent to that hold
+        # than by hearing that the seats they clicked are gone (their own among them, maybe).
+        if exc.code in ("seats_unavailable", "no_adjacent_seats"):
+            live = _live_hold_of(user, event)
+            if live is not None:
+                raise _active_hold_exists(live) from None
+        raise
 
 
 def _hold_chosen_seats(user, event: Event, ids: list[int]) -> Hold:
@@ -144,13 +191,21 @@ def _hold_chosen_seats(user, event: Event, ids: list[int]) -> Hold:
         ) from None
 
 
-def _settle_buyer_hold(user, event: Event):
-    """One live hold per buyer and event. A hold of theirs that has run out stops counting at
-    once: it is marked expired here (the rare path) so that the rule doesn't block them."""
-    if event.buyer_hold_id is None:
-        return
-    if event.buyer_hold_live:
-        raise _active_hold_exists(event.buyer_hold_id)
+class _StaleHoldInTheWay(Exception):
+    """The buyer's previous hold on this event has run out but is still marked active."""
+
+
+def _live_hold_of(user, event: Event):
+    return (
+        Hold.objects.filter(user=user, event=event, status=Hold.Status.ACTIVE, expires_at__gt=Now())
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def _expire_stale_holds_of(user, event: Event):
+    """Marks the buyer's run-out holds on this event expired and frees their seats (the rare
+    path: the sweeper usually gets there first), so that the one-hold rule doesn't block them."""
     with transaction.atomic(durable=True):
         stale = list(
             Hold.objects.filter(
@@ -177,18 +232,16 @@ class _BlockBusy(Exception):
 
 @contextmanager
 def _one_hold_per_buyer(user, event: Event):
-    """The partial unique index is the backstop for two concurrent requests of one buyer."""
+    """The partial unique index refused the new hold: the buyer has an active one already."""
     try:
         yield
     except IntegrityError as exc:
         if "hold_one_active_per_buyer_event" not in str(exc):
             raise
-        existing = (
-            Hold.objects.filter(user=user, event=event, status=Hold.Status.ACTIVE)
-            .values_list("id", flat=True)
-            .first()
-        )
-        raise _active_hold_exists(existing) from None
+        live = _live_hold_of(user, event)
+        if live is None:
+            raise _StaleHoldInTheWay from None
+        raise _active_hold_exists(live) from None
 
 
 def _created(hold: Hold, user, event: Event, lines: list[dict], mode: str) -> Hold:

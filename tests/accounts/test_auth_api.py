@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -229,3 +231,23 @@ def test_an_unreachable_cache_does_not_block_logins(api_client):
     UserFactory(email="ada@example.com")
     codes = [login(api_client, "ada@example.com").status_code for _ in range(5)]
     assert codes == [200] * 5
+
+
+def test_a_deactivated_buyer_is_refused_at_once_though_their_token_is_still_valid(api_client):
+    user = UserFactory(email="ada@example.com")
+    access = login(api_client, "ada@example.com").json()["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert api_client.get("/api/v1/bookings").status_code == 200
+    user.is_active = False
+    user.save()  # as the admin does
+    assert api_client.get("/api/v1/bookings").status_code == 401
+
+
+def test_the_token_user_is_read_once_for_a_burst_of_requests(api_client):
+    UserFactory(email="ada@example.com")
+    access = login(api_client, "ada@example.com").json()["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    api_client.get("/api/v1/bookings")
+    with CaptureQueriesContext(connection) as queries:
+        assert api_client.get("/api/v1/bookings").status_code == 200
+    assert not [q for q in queries.captured_queries if '"accounts_user"' in q["sql"]]

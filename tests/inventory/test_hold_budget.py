@@ -1,10 +1,10 @@
-"""The hot path's budget (issue 6): a hold of up to 4 seats costs at most 6 SQL statements and 3
+"""The hot path's budget (issue 6): a hold of up to 4 seats costs at most 5 SQL statements and 2
 Redis round trips. A change that adds a query or a round trip to every hold fails here, not in
 the middle of a sale.
 
-SQL statements are what Django executes (BEGIN/COMMIT of the service's transaction are not
-among them). A Redis round trip is one packed command sent on a connection: a pipeline or a
-Lua script is one."""
+SQL statements are what Django executes, BEGIN/COMMIT of the service's transaction included.
+A Redis round trip is one packed command sent on a connection: a pipeline or a Lua script is
+one."""
 
 import contextlib
 
@@ -20,8 +20,8 @@ from tests.factories import UserFactory, on_sale_event
 # block would add SAVEPOINT statements that a live request never runs.
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MAX_SQL = 6
-MAX_REDIS = 3
+MAX_SQL = 5
+MAX_REDIS = 2
 
 
 @pytest.fixture
@@ -63,6 +63,9 @@ def _prepare(event, kind: str, count: int):
     """Sets the scene outside the measurement; returns (the hold attempt, its check)."""
     buyer = UserFactory()
     outcome = {}
+    # Steady state of a sale: another buyer's hold a moment ago, so this process knows the
+    # event is on sale (services.EVENT_FACTS_SECONDS) and doesn't read it again.
+    hold_seats(user=UserFactory(), event_id=event.pk, event_seat_ids=_row_block(event, "6", 1))
     if kind == "best":
         # The first best-available request of a venue reads its layout bounds once; after that
         # they come from the cache, which is the steady state during a sale.
@@ -99,9 +102,11 @@ CASES = [
 ]
 
 
-# Counted as Django sees them, BEGIN and COMMIT included. A chosen-seat hold: the event (with
-# the buyer's live hold in a subquery), BEGIN, seat row locks, INSERT hold, UPDATE seats, COMMIT.
-# Best-available: the candidate read, BEGIN, INSERT hold, lock-and-move in one statement, COMMIT.
+# Counted as Django sees them, BEGIN and COMMIT included. A chosen-seat hold: BEGIN, seat row
+# locks, INSERT hold, UPDATE seats, COMMIT. Refused: BEGIN, seat row locks, ROLLBACK, and whether
+# the buyer has a live hold to send them to. Best-available: the candidate read, BEGIN, INSERT
+# hold, lock-and-move in one statement, COMMIT. Redis: the locks taken, then released and
+# counted in one script call.
 @pytest.mark.parametrize(("kind", "count"), CASES)
 def test_sql_statements_per_hold(event, kind, count, django_assert_max_num_queries):
     attempt, check = _prepare(event, kind, count)

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from apps.common.errors import Conflict, Gone, InvalidRequest, NotFound, RuleBroken
 from apps.events.models import Event
+from apps.events.services import cancel_event
 from apps.inventory.models import EventSeat, Hold
 from apps.inventory.selectors import event_seat_map
 from apps.inventory.services import (
@@ -88,6 +89,38 @@ def test_a_buyer_whose_hold_expired_can_hold_again(event):
     assert first.status == "expired"
     assert EventSeat.objects.filter(hold=second).count() == 2
     assert EventSeat.objects.filter(status="held").count() == 2
+
+
+def test_a_buyer_whose_hold_expired_can_hold_the_same_seats_again(event):
+    buyer = UserFactory()
+    ids = seat_ids(event, 2)
+    first = hold_seats(user=buyer, event_id=event.id, event_seat_ids=ids)
+    expire_now(first)  # run out, not yet swept: still marked active
+    second = hold_seats(user=buyer, event_id=event.id, event_seat_ids=ids)
+    first.refresh_from_db()
+    assert first.status == "expired"
+    assert set(EventSeat.objects.filter(id__in=ids).values_list("hold_id", flat=True)) == {
+        second.id
+    }
+
+
+def test_a_buyer_with_a_live_hold_asking_for_taken_seats_is_sent_to_their_hold(event):
+    buyer = UserFactory()
+    mine = hold_seats(user=buyer, event_id=event.id, event_seat_ids=seat_ids(event, 1))
+    hold_seats(user=UserFactory(), event_id=event.id, event_seat_ids=seat_ids(event, 2, 3))
+    for taken in (seat_ids(event, 1), seat_ids(event, 1, 3)):  # their own seat, another's
+        with pytest.raises(Conflict) as err:
+            hold_seats(user=buyer, event_id=event.id, event_seat_ids=taken)
+        assert err.value.code == "active_hold_exists"
+        assert err.value.extra["hold"] == str(mine.id)
+
+
+def test_cancelling_an_event_stops_holds_at_once(event):
+    hold_seats(user=UserFactory(), event_id=event.id, event_seat_ids=seat_ids(event, 1))
+    cancel_event(event_id=event.id)  # just after a hold: this process had the event in hand
+    with pytest.raises(RuleBroken) as err:
+        hold_seats(user=UserFactory(), event_id=event.id, event_seat_ids=seat_ids(event, 1, 1))
+    assert err.value.code == "event_not_on_sale"
 
 
 @pytest.mark.parametrize(
