@@ -4,6 +4,7 @@ from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
 from apps.accounts.authentication import forget_user
+from apps.events.selectors import forget_seat_maps
 from apps.inventory.locks import redis_health
 from apps.inventory.services import forget_event_facts
 from tests import factories
@@ -15,13 +16,14 @@ WSGIServer.request_queue_size = 256
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (no leftover seat locks or counters) and with the
-    Redis circuit breaker closed, and reads every event and API user afresh (tests change them with
-    queryset updates, which send no signal)."""
+    """Each test starts with an empty cache (no leftover seat locks or counters), the Redis
+    circuit breaker closed, and no event, seat map or API user kept by the process (tests
+    change them with queryset updates, which send no signal)."""
     cache.clear()
     redis_health.reset()
     forget_event_facts()
     forget_user()
+    forget_seat_maps()
     yield
     redis_health.reset()
 

@@ -3,6 +3,7 @@
 import hashlib
 import json
 import logging
+import time as time_module
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -127,18 +128,24 @@ def availability(counts: dict[str, int] | None) -> dict:
 
 
 # A refreshing crowd of seat maps costs one query per event per second: the rendered document is
-# shared through the cache for this long (a buyer may see a seat go up to a second late; the
-# hold itself always decides on the database).
+# shared through the cache, and kept by each process, until it is this old (a buyer may see a
+# seat go up to a second late; the hold itself always decides on the database).
 SEAT_MAP_CACHE_SECONDS = 1.0
+_MAX_KEPT_SEAT_MAPS = 64
+_clock = time_module.time  # wall clock: a document's age must mean the same in every process
+_monotonic = time_module.monotonic  # how long this process keeps its copy
+_kept_seat_maps: dict = {}  # event id -> (time.monotonic() until which to use it, document)
 
 
 @dataclass(frozen=True)
 class SeatMapDocument:
     etag: str
     body: bytes
+    built_at: float  # _clock() when rendered
 
 
 def _render_seat_map(event_id: int) -> SeatMapDocument:
+    built_at = _clock()
     seats = [
         {
             "id": seat["id"],
@@ -155,27 +162,61 @@ def _render_seat_map(event_id: int) -> SeatMapDocument:
     ]
     body = json.dumps({"event": event_id, "seats": seats}, separators=(",", ":")).encode()
     return SeatMapDocument(
-        etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body=body
+        etag='"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"',
+        body=body,
+        built_at=built_at,
     )
+
+
+def _keep(event_id, document: SeatMapDocument) -> SeatMapDocument | None:
+    """Keeps the document in this process for what is left of its second; None if it is
+    already older than that."""
+    left = SEAT_MAP_CACHE_SECONDS - (_clock() - document.built_at)
+    if left <= 0:
+        return None
+    if len(_kept_seat_maps) >= _MAX_KEPT_SEAT_MAPS:
+        _kept_seat_maps.clear()
+    # Never longer than a second from now, whatever another machine's clock said.
+    _kept_seat_maps[event_id] = (
+        _monotonic() + min(left, SEAT_MAP_CACHE_SECONDS),
+        document,
+    )
+    return document
+
+
+def forget_seat_maps():
+    _kept_seat_maps.clear()
 
 
 def seat_map_document(event_id: int) -> SeatMapDocument | None:
     """The public seat map of an event as rendered JSON with its ETag, at most about a second
-    old; None for an event the public cannot see."""
+    old; None for an event the public cannot see.
+
+    Three layers: this process's copy (no network at all: what makes a refreshing crowd cheap),
+    the shared cache (one render per event and second across all processes), the database."""
+    kept = _kept_seat_maps.get(event_id)
+    if kept is not None and _monotonic() < kept[0]:
+        return kept[1]
     key = f"seat-map-doc:{event_id}"
     try:
         cached = cache.get(key)
     except Exception:  # noqa: BLE001 - the cache is an optimisation; Redis down means no cache
         logger.warning("seat map cache unreachable event=%s", event_id)
         cached, key = None, None
-    if cached is not None:
-        return SeatMapDocument(*cached)
+    if cached is not None and len(cached) == 3:  # (etag, body, built_at)
+        document = _keep(event_id, SeatMapDocument(*cached))
+        if document is not None:
+            return document
     if not public_event_exists(event_id):
         return None
     document = _render_seat_map(event_id)
     if key is not None:
         try:
-            cache.set(key, (document.etag, document.body), SEAT_MAP_CACHE_SECONDS)
+            cache.set(
+                key,
+                (document.etag, document.body, document.built_at),
+                SEAT_MAP_CACHE_SECONDS,
+            )
         except Exception:  # noqa: BLE001
             logger.warning("seat map cache unreachable event=%s", event_id)
-    return document
+    return _keep(event_id, document) or document
