@@ -236,6 +236,7 @@ def cpu_profile(count, blocks, index, hold, refusals=False) -> int:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
     stats.print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
     path = bench.RESULTS / "profile-hold-cpu.txt"
     bench.RESULTS.mkdir(parents=True, exist_ok=True)
     path.write_text(out.getvalue())

@@ -157,9 +157,10 @@ def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id
         def hold_them():
             return _hold_best_available(user, event, quantity, section, price_tier_id)
 
-    # One live hold per buyer and event is enforced by the partial unique index when the new
-    # hold is inserted, not by a read before it: the hot path spends no query on a rule that
-    # almost every request passes.
+    # One live hold per buyer and event: a chosen-seat hold learns of a live one in its seat
+    # read, best available when the partial unique index refuses the new hold; no request
+    # spends a query of its own on a rule that almost every request passes. A hold that ran out
+    # without being swept yet is still marked active: it is expired here and the hold retried.
     try:
         try:
             return hold_them()
@@ -170,8 +171,8 @@ def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id
         raise _active_hold_exists(None) from None
     except Conflict as exc:
         # A buyer who already holds seats here is better served by being sent to that hold
-        # than by hearing that the seats they clicked are gone (their own among them, maybe).
-        if exc.code in ("seats_unavailable", "no_adjacent_seats"):
+        # than by hearing that there is no block (chosen seats: _claim's read has looked).
+        if exc.code == "no_adjacent_seats":
             live = _live_hold_of(user, event)
             if live is not None:
                 raise _active_hold_exists(live) from None
@@ -235,8 +236,10 @@ def _one_hold_per_buyer(user, event: Event):
     """The partial unique index refused the new hold: the buyer has an active one already."""
     try:
         yield
-    except IntegrityError as exc:
-        if "hold_one_active_per_buyer_event" not in str(exc):
+    except IntegrityError:
+        # Told apart by what is in the table, not by the error's text (SQLite's names no
+        # constraint).
+        if not Hold.objects.filter(user=user, event=event, status=Hold.Status.ACTIVE).exists():
             raise
         live = _live_hold_of(user, event)
         if live is None:
@@ -290,6 +293,61 @@ def _move_free_seats_to(hold: Hold, ids: list[int]) -> int:
     )
 
 
+# The seat rows of a chosen-seat hold, row-locked in id order, with what the response shows and,
+# in the same statement, the buyer's live hold on the event if any (an uncorrelated subquery:
+# evaluated once). Written out because it runs for every hold request of a rush and the ORM's
+# compilation of it cost more CPU than PostgreSQL spends running it; the ORM spelling of the
+# same read is the SQLite branch of _lock_seat_rows.
+_LOCK_SEATS_SQL = """
+SELECT es.id, es.status, es.held_until, s.section, s.row, s.number, s.x, s.y, t.price, t.name,
+       statement_timestamp(),
+       (SELECT h.id FROM inventory_hold h
+        WHERE h.user_id = %(user)s AND h.event_id = %(event)s AND h.status = 'active'
+          AND h.expires_at > statement_timestamp()
+        LIMIT 1)
+FROM inventory_eventseat es
+JOIN inventory_seat s ON s.id = es.seat_id
+JOIN events_pricetier t ON t.id = es.price_tier_id
+WHERE es.event_id = %(event)s AND es.id = ANY(%(ids)s)
+ORDER BY es.id
+FOR UPDATE OF es
+"""
+
+
+def _lock_seat_rows(user, event: Event, ids: list[int]):
+    """(rows, database clock, the buyer's live hold id or None), rows being (id, status,
+    held_until, section, row, number, x, y, price, tier name) in id order, row-locked."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_SEATS_SQL, {"user": user.pk, "event": event.pk, "ids": ids})
+            rows = cursor.fetchall()
+        if not rows:
+            return [], None, None
+        return [row[:10] for row in rows], rows[0][10], rows[0][11]
+    # SQLite (the embedded default) serialises writers; select_for_update is a no-op there.
+    rows = list(
+        EventSeat.objects.filter(event=event, id__in=ids)
+        .select_for_update(of=("self",))
+        .order_by("id")
+        .annotate(db_now=Now())
+        .values_list(
+            "id",
+            "status",
+            "held_until",
+            "seat__section",
+            "seat__row",
+            "seat__number",
+            "seat__x",
+            "seat__y",
+            "price_tier__price",
+            "price_tier__name",
+            "db_now",
+        )
+    )
+    db_now = rows[0][10] if rows else None
+    return [row[:10] for row in rows], db_now, _live_hold_of(user, event)
+
+
 def _claim(user, event: Event, ids: list[int]) -> Hold:
     """Layer 2: under row locks taken in id order, check every seat is free and move them all to
     a new hold. Availability is decided from the locked rows' own columns and the database
@@ -297,37 +355,20 @@ def _claim(user, event: Event, ids: list[int]) -> Hold:
     with _one_hold_per_buyer(user, event), transaction.atomic(durable=True):
         # The joined seat and tier columns are for the response only: they may be a snapshot
         # from before the lock (DESIGN.md), which is harmless for what never decides anything.
-        rows = list(
-            EventSeat.objects.filter(event=event, id__in=ids)
-            .select_for_update(of=("self",))
-            .select_related("seat", "price_tier")
-            .order_by("id")
-            .annotate(db_now=Now())
-            .only(
-                "id",
-                "status",
-                "held_until",
-                "seat__section",
-                "seat__row",
-                "seat__number",
-                "seat__x",
-                "seat__y",
-                "price_tier__name",
-                "price_tier__price",
-            )
-        )
+        rows, db_now, live_hold = _lock_seat_rows(user, event, ids)
+        if live_hold is not None:
+            raise _active_hold_exists(live_hold)
         if len(rows) != len(ids):
-            unknown = sorted(set(ids) - {r.id for r in rows})
+            unknown = sorted(set(ids) - {row[0] for row in rows})
             raise InvalidRequest(
                 "Some seats are not part of this event.", code="invalid_seats", seats=unknown
             )
-        db_now = rows[0].db_now
         taken = [
-            r.id
-            for r in rows
+            seat_id
+            for seat_id, status, held_until, *_ in rows
             if not (
-                r.status == EventSeat.Status.AVAILABLE
-                or (r.status == EventSeat.Status.HELD and r.held_until <= db_now)
+                status == EventSeat.Status.AVAILABLE
+                or (status == EventSeat.Status.HELD and held_until <= db_now)
             )
         ]
         if taken:
@@ -346,17 +387,8 @@ def _claim(user, event: Event, ids: list[int]) -> Hold:
                 "Sorry, some of these seats have just been taken.", code="seats_unavailable"
             )
     lines = [
-        _seat_line(
-            r.id,
-            r.seat.section,
-            r.seat.row,
-            r.seat.number,
-            r.seat.x,
-            r.seat.y,
-            r.price_tier.price,
-            r.price_tier.name,
-        )
-        for r in rows
+        _seat_line(seat_id, section, row, number, x, y, price, tier)
+        for seat_id, _, _, section, row, number, x, y, price, tier in rows
     ]
     return _created(hold, user, event, lines, "chosen")
 

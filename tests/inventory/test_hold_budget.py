@@ -103,10 +103,10 @@ CASES = [
 
 
 # Counted as Django sees them, BEGIN and COMMIT included. A chosen-seat hold: BEGIN, seat row
-# locks, INSERT hold, UPDATE seats, COMMIT. Refused: BEGIN, seat row locks, ROLLBACK, and whether
-# the buyer has a live hold to send them to. Best-available: the candidate read, BEGIN, INSERT
-# hold, lock-and-move in one statement, COMMIT. Redis: the locks taken, then released and
-# counted in one script call.
+# locks (with the buyer's live hold, if any, in the same statement), INSERT hold, UPDATE seats,
+# COMMIT. Refused: BEGIN, seat row locks, ROLLBACK. Best-available: the candidate read, BEGIN,
+# INSERT hold, lock-and-move in one statement, COMMIT. Redis: the locks taken, then released
+# and counted in one script call.
 @pytest.mark.parametrize(("kind", "count"), CASES)
 def test_sql_statements_per_hold(event, kind, count, django_assert_max_num_queries):
     attempt, check = _prepare(event, kind, count)
