@@ -293,6 +293,60 @@ def _move_free_seats_to(hold: Hold, ids: list[int]) -> int:
     )
 
 
+# PostgreSQL: a new hold and the move of its seats are one statement, the hold's INSERT in a
+# CTE that the seats' UPDATE points at (half a hold cannot exist even inside the transaction).
+_NEW_HOLD_CTE = """
+new_hold AS (
+    INSERT INTO inventory_hold
+        (id, event_id, user_id, status, expires_at, extensions, version, created_at, updated_at)
+    VALUES (%(hold)s, %(event)s, %(user)s, 'active', %(until)s, 0, 1, %(now)s, %(now)s)
+    RETURNING id
+)"""
+
+# Chosen seats, already row-locked by the caller: the conditional update, its count checked.
+_HOLD_CHOSEN_SQL = f"""
+WITH {_NEW_HOLD_CTE}
+UPDATE inventory_eventseat
+SET status = 'held', hold_id = (SELECT id FROM new_hold), held_until = %(until)s,
+    version = version + 1
+WHERE id = ANY(%(ids)s)
+  AND (status = 'available' OR (status = 'held' AND held_until <= statement_timestamp()))
+"""  # noqa: S608 - built from constants only
+
+
+def _new_hold_with_seats(user, event: Event, ids: list[int], db_now, sql: str) -> tuple[Hold, int]:
+    """Creates the hold and moves to it those of `ids` that are free; returns the hold and how
+    many seats moved (the caller refuses anything short of all of them)."""
+    expires_at = db_now + timedelta(minutes=event.hold_minutes)
+    if connection.vendor != "postgresql":  # SQLite: the same in two ORM statements
+        hold = Hold.objects.create(user=user, event=event, expires_at=expires_at)
+        return hold, _move_free_seats_to(hold, ids)
+    hold = Hold(
+        id=uuid.uuid4(),
+        user=user,
+        event=event,
+        expires_at=expires_at,
+        created_at=db_now,
+        updated_at=db_now,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "hold": hold.id,
+                "event": event.pk,
+                "user": user.pk,
+                "until": expires_at,
+                "now": db_now,
+                "ids": ids,
+            },
+        )
+        moved = cursor.rowcount
+    hold._state.adding = False
+    hold._state.db = connection.alias
+    return hold, moved
+
+
 # The seat rows of a chosen-seat hold, row-locked in id order, with what the response shows and,
 # in the same statement, the buyer's live hold on the event if any (an uncorrelated subquery:
 # evaluated once). Written out because it runs for every hold request of a rush and the ORM's
@@ -377,10 +431,7 @@ def _claim(user, event: Event, ids: list[int]) -> Hold:
                 code="seats_unavailable",
                 seats=taken,
             )
-        hold = Hold.objects.create(
-            user=user, event=event, expires_at=db_now + timedelta(minutes=event.hold_minutes)
-        )
-        moved = _move_free_seats_to(hold, ids)
+        hold, moved = _new_hold_with_seats(user, event, ids, db_now, _HOLD_CHOSEN_SQL)
         if moved != len(ids):
             # Cannot happen while we hold the row locks; refuse rather than half-hold.
             raise Conflict(
@@ -393,8 +444,10 @@ def _claim(user, event: Event, ids: list[int]) -> Hold:
     return _created(hold, user, event, lines, "chosen")
 
 
-_CLAIM_BLOCK_SQL = """
-WITH locked AS (
+# Best available: the block's seats that are free and not locked by another buyer this
+# instant, locked and moved in the same statement.
+_HOLD_BLOCK_SQL = f"""
+WITH {_NEW_HOLD_CTE}, locked AS (
     SELECT id FROM inventory_eventseat
     WHERE id = ANY(%(ids)s)
       AND (status = 'available' OR (status = 'held' AND held_until <= statement_timestamp()))
@@ -402,28 +455,21 @@ WITH locked AS (
     FOR UPDATE SKIP LOCKED
 )
 UPDATE inventory_eventseat s
-SET status = 'held', hold_id = %(hold)s, held_until = %(until)s, version = s.version + 1
+SET status = 'held', hold_id = (SELECT id FROM new_hold), held_until = %(until)s,
+    version = s.version + 1
 FROM locked WHERE s.id = locked.id
-"""
+"""  # noqa: S608 - built from constants only
 
 
 def _claim_block(user, event: Event, lines: list[dict], db_now) -> Hold:
     """Best-available's claim: seats another buyer has locked are skipped, never waited for, so
     concurrent buyers spread over different blocks instead of queueing on the best one. The
-    lock and the move are one statement; a block that isn't wholly ours is rolled back."""
+    new hold, the lock and the move are one statement; a block that isn't wholly ours is rolled
+    back."""
     ids = sorted(line["id"] for line in lines)
     with _one_hold_per_buyer(user, event), transaction.atomic(durable=True):
-        hold = Hold.objects.create(
-            user=user, event=event, expires_at=db_now + timedelta(minutes=event.hold_minutes)
-        )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(
-                    _CLAIM_BLOCK_SQL, {"ids": ids, "hold": hold.pk, "until": hold.expires_at}
-                )
-                moved = cursor.rowcount
-        else:  # SQLite serialises writers; nothing to skip.
-            moved = _move_free_seats_to(hold, ids)
+        # SQLite serialises writers: nothing to skip there, the plain conditional move does.
+        hold, moved = _new_hold_with_seats(user, event, ids, db_now, _HOLD_BLOCK_SQL)
         if moved != len(ids):
             raise _BlockBusy
     return _created(hold, user, event, lines, "best_available")
