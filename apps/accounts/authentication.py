@@ -3,6 +3,7 @@
 import copy
 import time
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
 
@@ -36,3 +37,9 @@ class RememberingJWTAuthentication(JWTAuthentication):
             _users_read.clear()
         _users_read[user_id] = (now, user)
         return copy.copy(user)
+
+
+class RememberingJWTScheme(SimpleJWTScheme):
+    """The OpenAPI schema describes it as the bearer JWT it is."""
+
+    target_class = "apps.accounts.authentication.RememberingJWTAuthentication"
