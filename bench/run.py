@@ -74,6 +74,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         help="gunicorn workers per instance (default: 2 per core)",
     )
     p.add_argument("--threads", type=int, default=int(env("BENCH_THREADS", 4)))
+    p.add_argument(
+        "--scaleout-workers",
+        type=int,
+        default=None,
+        help="gunicorn workers of each of the two instances (default: half of --workers, so\n"
+        "that both together have what one instance has: on one machine they share its cores)",
+    )
     p.add_argument("--port", type=int, default=int(env("BENCH_PORT", 8111)))
     p.add_argument("--retries", type=int, default=5, help="new choices after a 409")
     p.add_argument("--best-share", type=float, default=0.2, help="buyers asking best-available")
@@ -280,7 +287,7 @@ def create_buyers(count: int) -> list[str]:
 ACCESS_FORMAT = "%(m)s %(U)s %(s)s %(D)s"
 
 
-def gunicorn_command(args, port: int, access_log: Path) -> list[str]:
+def gunicorn_command(args, port: int, access_log: Path, workers: int) -> list[str]:
     cmd = [str(VENV_BIN / "gunicorn")]
     if (ROOT / "gunicorn.conf.py").exists():
         cmd += ["-c", "gunicorn.conf.py"]
@@ -290,7 +297,7 @@ def gunicorn_command(args, port: int, access_log: Path) -> list[str]:
         "--bind",
         f"{HOST}:{port}",
         "--workers",
-        str(args.workers),
+        str(workers),
         "--worker-class",
         "gthread",
         "--threads",
@@ -313,14 +320,21 @@ def gunicorn_command(args, port: int, access_log: Path) -> list[str]:
     return cmd
 
 
-def start_shop(args, env: dict, port: int, tag: str) -> subprocess.Popen:
+def scaleout_workers(args) -> int:
+    return args.scaleout_workers or max(1, args.workers // 2)
+
+
+def start_shop(
+    args, env: dict, port: int, tag: str, workers: int | None = None
+) -> subprocess.Popen:
     # gunicorn.conf.py gives each port its own Prometheus directory and empties it at start.
     env = {k: v for k, v in env.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
     log_path = RESULTS / f"gunicorn-{tag}-{port}.log"
     log_path.write_bytes(b"")
     access_log = RESULTS / f"access-{tag}-{port}.log"
     access_log.write_bytes(b"")
-    proc = PROCESSES.start(gunicorn_command(args, port, access_log), env, log_path)
+    command = gunicorn_command(args, port, access_log, workers or args.workers)
+    proc = PROCESSES.start(command, env, log_path)
     proc.access_log = access_log
     wait_ready(port, proc, log_path)
     return proc
@@ -1279,7 +1293,10 @@ def main(argv=None) -> int:
     results: dict = {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_info(),
-        "config": {k: v for k, v in vars(args).items() if k not in ("database_url", "redis_url")},
+        "config": {
+            **{k: v for k, v in vars(args).items() if k not in ("database_url", "redis_url")},
+            "scaleout_workers": scaleout_workers(args),
+        },
         "command": " ".join([Path(sys.executable).name, "bench/run.py", *(argv or sys.argv[1:])]),
         "phases": {},
         "ratios": {},
@@ -1287,7 +1304,8 @@ def main(argv=None) -> int:
     seats = args.rows * args.seats_per_row
     print(
         f"bench: {seats} seats ({args.rows} rows x {args.seats_per_row}), {args.buyers} buyers, "
-        f"{args.concurrency} in flight, gunicorn {args.workers} workers x {args.threads} threads, "
+        f"{args.concurrency} in flight, gunicorn {args.workers} workers x {args.threads} threads "
+        f"(two instances: {scaleout_workers(args)} workers each), "
         f"load average {results['machine'].get('load_average_at_start')}",
         flush=True,
     )
@@ -1403,7 +1421,10 @@ def main(argv=None) -> int:
         ports = [port + 1, port + 2]
         shops = []
         try:
-            shops = [start_shop(args, env, p, f"scaleout{n}") for n, p in enumerate(ports)]
+            shops = [
+                start_shop(args, env, p, f"scaleout{n}", scaleout_workers(args))
+                for n, p in enumerate(ports)
+            ]
             asyncio.run(phase_warmup(args, ports, warm2_event, warm2_layout, tokens))
             rush2 = measured(
                 "scaleout",
