@@ -6,7 +6,7 @@ from rest_framework.test import APIClient
 from apps.accounts.authentication import forget_user
 from apps.events.selectors import forget_seat_maps
 from apps.inventory.locks import redis_health
-from apps.inventory.services import forget_event_facts
+from apps.inventory.services import forget_event_facts, forget_taken_seats
 from tests import factories
 
 # The live server takes 32+ simultaneous connections in the HTTP race; Django's default listen
@@ -17,13 +17,14 @@ WSGIServer.request_queue_size = 256
 @pytest.fixture(autouse=True)
 def _clean_cache():
     """Each test starts with an empty cache (no leftover seat locks or counters), the Redis
-    circuit breaker closed, and no event, seat map or API user kept by the process (tests
-    change them with queryset updates, which send no signal)."""
+    circuit breaker closed, and nothing kept by the process: events, taken seats, seat maps,
+    API users (tests change them with queryset updates, which send no signal)."""
     cache.clear()
     redis_health.reset()
     forget_event_facts()
     forget_user()
     forget_seat_maps()
+    forget_taken_seats()
     yield
     redis_health.reset()
 

@@ -15,7 +15,7 @@ from apps.bookings.services import cancel_booking, confirm_booking
 from apps.common.errors import ShopError
 from apps.inventory.models import EventSeat, Hold
 from apps.inventory.selectors import seat_counts
-from apps.inventory.services import expire_holds, hold_seats, release_hold
+from apps.inventory.services import expire_holds, forget_taken_seats, hold_seats, release_hold
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event
@@ -73,6 +73,7 @@ class ShopMachine(RuleBasedStateMachine):
             past = timezone.now() - timedelta(seconds=1)
             Hold.objects.filter(pk=hold.pk).update(expires_at=past)
             EventSeat.objects.filter(hold=hold, status="held").update(held_until=past)
+            forget_taken_seats()  # this process's view of taken seats would be as old
 
     @rule()
     def sweep(self):

@@ -18,6 +18,7 @@ from apps.common import metrics
 from apps.common.errors import Conflict, Gone, NotFound, PaymentRequired, RuleBroken, ShopError
 from apps.events.models import Event
 from apps.inventory.models import EventSeat, Hold
+from apps.inventory.services import forget_taken_seats
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
 from apps.payments.services import charge_payment, open_payment, refund_payment
@@ -192,6 +193,7 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
         )
         return booking
 
+    forget_taken_seats(booking.event_id)  # the hold's remaining seats went back on sale
     refund = refund_payment(payment=payment, reason="hold_lost")
     logger.warning(
         "booking failed after payment, refund %s booking=%s event=%s hold=%s",
@@ -272,6 +274,7 @@ def _cancel(user, reference: str) -> Booking:
         Booking.objects.filter(pk=booking.pk).update(
             status=Booking.Status.CANCELLED, cancelled_at=Now()
         )
+    forget_taken_seats(booking.event_id)
     payment = Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED).first()
     if payment is not None:
         refund_payment(payment=payment, reason="booking_cancelled")

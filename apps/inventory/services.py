@@ -96,6 +96,57 @@ def _event_on_sale(event_id) -> Event:
     return event
 
 
+# The seats of an event that are sold or held, as this process read them at most this long ago.
+# A rush ends in a storm of requests for seats that are already gone; those are refused from
+# here without a Redis lock or a database transaction. A seat freed within that second by
+# another process (a release, a cancelled booking) can be refused once; a seat freed by this
+# process is forgotten at once (forget_taken_seats). A hold whose time has passed counts as
+# free, as everywhere. Only refusals come from here: a hold is always decided by layer 2.
+TAKEN_SEATS_SECONDS = 1.0
+_taken_read: dict = {}  # event id -> (time.monotonic() when read, {seat id: until}, holders)
+
+
+def forget_taken_seats(event_id=None):
+    if event_id is None:
+        _taken_read.clear()
+    else:
+        _taken_read.pop(event_id, None)
+
+
+def _remember_taken(hold: Hold, ids: list[int]):
+    """A hold made by this process is in its snapshot at once."""
+    read = _taken_read.get(hold.event_id)
+    if read is not None:
+        for seat_id in ids:
+            read[1][seat_id] = hold.expires_at
+        read[2].add(hold.user_id)
+
+
+def _seats_known_taken(user, event: Event, ids: list[int]) -> list[int]:
+    now = time.monotonic()
+    read = _taken_read.get(event.pk)
+    if read is None or now - read[0] >= TAKEN_SEATS_SECONDS:
+        taken, holders, wall_now = {}, set(), timezone.now()
+        for seat_id, held_until, holder in (
+            EventSeat.objects.filter(event=event)
+            .exclude(status=EventSeat.Status.AVAILABLE)
+            .values_list("id", "held_until", "hold__user_id")
+        ):
+            taken[seat_id] = held_until  # None: sold
+            if holder is not None and held_until > wall_now:
+                holders.add(holder)
+        read = _taken_read[event.pk] = (now, taken, holders)
+    _, taken, holders = read
+    if user.pk in holders:
+        return []  # they hold seats here: layer 2 tells them so (active_hold_exists)
+    wall_now = timezone.now()
+    return [
+        seat_id
+        for seat_id in ids
+        if seat_id in taken and (taken[seat_id] is None or taken[seat_id] > wall_now)
+    ]
+
+
 def _active_hold_exists(hold_id) -> Conflict:
     return Conflict(
         "You already hold seats for this event. Complete or release that hold first.",
@@ -180,6 +231,13 @@ def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id
 
 
 def _hold_chosen_seats(user, event: Event, ids: list[int]) -> Hold:
+    taken = _seats_known_taken(user, event, ids)
+    if taken:
+        raise Conflict(
+            "Sorry, some of these seats have just been taken.",
+            code="seats_unavailable",
+            seats=taken,
+        )
     try:
         with seat_locks(event.id, ids):
             return _claim(user, event, ids)
@@ -251,6 +309,7 @@ def _created(hold: Hold, user, event: Event, lines: list[dict], mode: str) -> Ho
     """The new hold, carrying what its response shows (event, seat lines), so that the caller
     need not read it back."""
     ids = [line["id"] for line in lines]
+    _remember_taken(hold, ids)
     hold.event = event
     lines.sort(key=lambda line: line["order"])  # as the seat map reads: section, row, seat
     hold.seat_lines = [{k: v for k, v in line.items() if k != "order"} for line in lines]
@@ -581,6 +640,7 @@ def _release(user, hold_id) -> Hold:
             status=Hold.Status.RELEASED, ended_at=Now(), version=F("version") + 1
         )
         hold.refresh_from_db()
+    forget_taken_seats(hold.event_id)
     metrics.HOLDS_RELEASED.inc()
     return hold
 

@@ -11,6 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from apps.bookings.services import confirm_booking
 from apps.common.errors import Conflict
+from apps.inventory.models import EventSeat
 from apps.inventory.services import hold_seats
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event
@@ -40,8 +41,10 @@ def test_a_hold_and_a_booking_show_in_the_shops_metrics(client):
     before = scrape(client)
 
     hold = hold_seats(user=buyer, event_id=event.id, event_seat_ids=seats[:2])
+    # Sold a moment ago by another process: this one learns it under the locks.
+    EventSeat.objects.filter(pk=seats[2]).update(status=EventSeat.Status.SOLD)
     with pytest.raises(Conflict):
-        hold_seats(user=rival, event_id=event.id, event_seat_ids=seats[1:3])
+        hold_seats(user=rival, event_id=event.id, event_seat_ids=seats[2:4])
     card = CardDetails.parse(number="4242424242424242", exp_month=12, exp_year=2030, cvc="123")
     confirm_booking(user=buyer, hold_id=hold.id, card=card)
     after = scrape(client)

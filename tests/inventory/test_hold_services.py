@@ -2,6 +2,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from apps.common.errors import Conflict, Gone, InvalidRequest, NotFound, RuleBroken
@@ -13,6 +15,7 @@ from apps.inventory.services import (
     candidate_blocks,
     expire_holds,
     extend_hold,
+    forget_taken_seats,
     hold_seats,
     release_hold,
 )
@@ -34,6 +37,7 @@ def expire_now(hold):
     past = timezone.now() - timedelta(seconds=1)
     Hold.objects.filter(pk=hold.pk).update(expires_at=past)
     EventSeat.objects.filter(hold=hold).update(held_until=past)
+    forget_taken_seats()  # this process's view of taken seats is a second old by then too
 
 
 def test_hold_moves_the_seats_to_held_until_the_hold_expires(event):
@@ -121,6 +125,28 @@ def test_cancelling_an_event_stops_holds_at_once(event):
     with pytest.raises(RuleBroken) as err:
         hold_seats(user=UserFactory(), event_id=event.id, event_seat_ids=seat_ids(event, 1, 1))
     assert err.value.code == "event_not_on_sale"
+
+
+def test_seats_gone_a_moment_ago_are_refused_without_a_lock_or_a_transaction(event):
+    ids = seat_ids(event, 4)
+    hold_seats(user=UserFactory(), event_id=event.id, event_seat_ids=ids[:2])
+    late = UserFactory()
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Conflict) as err:
+        hold_seats(user=late, event_id=event.id, event_seat_ids=ids[1:3])
+    assert err.value.code == "seats_unavailable" and err.value.extra["seats"] == [ids[1]]
+    assert len(queries) == 0
+    assert EventSeat.objects.get(pk=ids[2]).status == "available"
+
+
+def test_a_seat_released_a_moment_ago_can_be_held_at_once(event):
+    ids = seat_ids(event, 2)
+    first_buyer, second_buyer = UserFactory(), UserFactory()
+    first = hold_seats(user=first_buyer, event_id=event.id, event_seat_ids=ids)
+    with pytest.raises(Conflict):
+        hold_seats(user=second_buyer, event_id=event.id, event_seat_ids=ids)
+    release_hold(user=first_buyer, hold_id=first.id)
+    second = hold_seats(user=second_buyer, event_id=event.id, event_seat_ids=ids)
+    assert EventSeat.objects.filter(hold=second).count() == 2
 
 
 @pytest.mark.parametrize(
