@@ -8,6 +8,7 @@ import time
 import uuid
 from collections import defaultdict
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -103,7 +104,24 @@ def _event_on_sale(event_id) -> Event:
 # process is forgotten at once (forget_taken_seats). A hold whose time has passed counts as
 # free, as everywhere. Only refusals come from here: a hold is always decided by layer 2.
 TAKEN_SEATS_SECONDS = 1.0
-_taken_read: dict = {}  # event id -> (time.monotonic() when read, {seat id: until}, holders)
+
+
+@dataclass
+class _TakenSeats:
+    read_at: float  # time.monotonic()
+    seats: int  # how many the event has
+    until: dict  # seat id -> held until, or None when sold
+    holders: set  # buyers with a live hold on the event
+
+    def gone(self, ids: list[int], now) -> list[int]:
+        until = self.until
+        return [i for i in ids if i in until and (until[i] is None or until[i] > now)]
+
+    def free(self, now) -> int:
+        return self.seats - sum(1 for u in self.until.values() if u is None or u > now)
+
+
+_taken_read: dict = {}  # event id -> _TakenSeats
 
 
 def forget_taken_seats(event_id=None):
@@ -115,36 +133,43 @@ def forget_taken_seats(event_id=None):
 
 def _remember_taken(hold: Hold, ids: list[int]):
     """A hold made by this process is in its snapshot at once."""
-    read = _taken_read.get(hold.event_id)
-    if read is not None:
+    taken = _taken_read.get(hold.event_id)
+    if taken is not None:
         for seat_id in ids:
-            read[1][seat_id] = hold.expires_at
-        read[2].add(hold.user_id)
+            taken.until[seat_id] = hold.expires_at
+        taken.holders.add(hold.user_id)
+
+
+def _taken_seats(event: Event) -> _TakenSeats:
+    now = time.monotonic()
+    taken = _taken_read.get(event.pk)
+    if taken is None or now - taken.read_at >= TAKEN_SEATS_SECONDS:
+        taken = _TakenSeats(read_at=now, seats=0, until={}, holders=set())
+        wall_now = timezone.now()
+        for seat_id, status, held_until, holder in EventSeat.objects.filter(
+            event=event
+        ).values_list("id", "status", "held_until", "hold__user_id"):
+            taken.seats += 1
+            if status == EventSeat.Status.AVAILABLE:
+                continue
+            taken.until[seat_id] = held_until if status == EventSeat.Status.HELD else None
+            if holder is not None and held_until > wall_now:
+                taken.holders.add(holder)
+        _taken_read[event.pk] = taken
+    return taken
 
 
 def _seats_known_taken(user, event: Event, ids: list[int]) -> list[int]:
-    now = time.monotonic()
-    read = _taken_read.get(event.pk)
-    if read is None or now - read[0] >= TAKEN_SEATS_SECONDS:
-        taken, holders, wall_now = {}, set(), timezone.now()
-        for seat_id, held_until, holder in (
-            EventSeat.objects.filter(event=event)
-            .exclude(status=EventSeat.Status.AVAILABLE)
-            .values_list("id", "held_until", "hold__user_id")
-        ):
-            taken[seat_id] = held_until  # None: sold
-            if holder is not None and held_until > wall_now:
-                holders.add(holder)
-        read = _taken_read[event.pk] = (now, taken, holders)
-    _, taken, holders = read
-    if user.pk in holders:
+    taken = _taken_seats(event)
+    if user.pk in taken.holders:
         return []  # they hold seats here: layer 2 tells them so (active_hold_exists)
-    wall_now = timezone.now()
-    return [
-        seat_id
-        for seat_id in ids
-        if seat_id in taken and (taken[seat_id] is None or taken[seat_id] > wall_now)
-    ]
+    return taken.gone(ids, timezone.now())
+
+
+def _known_too_few_free(user, event: Event, quantity: int) -> bool:
+    """Best available after a sell-out: fewer free seats in the whole event than asked for."""
+    taken = _taken_seats(event)
+    return user.pk not in taken.holders and taken.free(timezone.now()) < quantity
 
 
 def _active_hold_exists(hold_id) -> Conflict:
@@ -223,7 +248,7 @@ def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id
     except Conflict as exc:
         # A buyer who already holds seats here is better served by being sent to that hold
         # than by hearing that there is no block (chosen seats: _claim's read has looked).
-        if exc.code == "no_adjacent_seats":
+        if exc.code == "no_adjacent_seats" and user.pk in _taken_seats(event).holders:
             live = _live_hold_of(user, event)
             if live is not None:
                 raise _active_hold_exists(live) from None
@@ -572,7 +597,18 @@ def candidate_blocks(seats, quantity: int, centre_x: float) -> list[list[int]]:
     return chosen
 
 
+def _no_block(quantity: int, section) -> Conflict:
+    where = f" in section {section}" if section else ""
+    return Conflict(
+        f"There is no block of {quantity} adjacent free seats{where}. "
+        "Try fewer seats, another section, or pick seats on the map.",
+        code="no_adjacent_seats",
+    )
+
+
 def _hold_best_available(user, event: Event, quantity: int, section, price_tier_id) -> Hold:
+    if _known_too_few_free(user, event, quantity):
+        raise _no_block(quantity, section)
     seats = EventSeat.objects.filter(event=event).filter(free_seat_q())
     if section:
         seats = seats.filter(seat__section=section)
@@ -604,12 +640,7 @@ def _hold_best_available(user, event: Event, quantity: int, section, price_tier_
                 return _claim_block(user, event, lines, rows[0][8])
             except _BlockBusy:
                 continue
-    where = f" in section {section}" if section else ""
-    raise Conflict(
-        f"There is no block of {quantity} adjacent free seats{where}. "
-        "Try fewer seats, another section, or pick seats on the map.",
-        code="no_adjacent_seats",
-    )
+    raise _no_block(quantity, section)
 
 
 def _locked_hold_for(user, hold_id) -> Hold:

@@ -138,6 +138,17 @@ def test_seats_gone_a_moment_ago_are_refused_without_a_lock_or_a_transaction(eve
     assert EventSeat.objects.get(pk=ids[2]).status == "available"
 
 
+def test_best_available_after_a_sell_out_is_refused_without_a_transaction(event):
+    everything = list(event.event_seats.values_list("id", flat=True))
+    EventSeat.objects.filter(id__in=everything[1:]).update(status=EventSeat.Status.SOLD)
+    hold_seats(user=UserFactory(), event_id=event.id, quantity=1)  # the last seat
+    late = UserFactory()
+    with CaptureQueriesContext(connection) as queries, pytest.raises(Conflict) as err:
+        hold_seats(user=late, event_id=event.id, quantity=1)
+    assert err.value.code == "no_adjacent_seats"
+    assert len(queries) == 0
+
+
 def test_a_seat_released_a_moment_ago_can_be_held_at_once(event):
     ids = seat_ids(event, 2)
     first_buyer, second_buyer = UserFactory(), UserFactory()
