@@ -351,6 +351,18 @@ def _created(hold: Hold, user, event: Event, lines: list[dict], mode: str) -> Ho
     return hold
 
 
+# What a hold's response shows of each seat, in _seat_line's order.
+_SEAT_LINE_FIELDS = (
+    "seat__section",
+    "seat__row",
+    "seat__number",
+    "seat__x",
+    "seat__y",
+    "price_tier__price",
+    "price_tier__name",
+)
+
+
 def _seat_line(seat_id, section, row, number, x, y, price, tier) -> dict:
     return {
         "id": seat_id,
@@ -468,19 +480,7 @@ def _lock_seat_rows(user, event: Event, ids: list[int]):
         .select_for_update(of=("self",))
         .order_by("id")
         .annotate(db_now=Now())
-        .values_list(
-            "id",
-            "status",
-            "held_until",
-            "seat__section",
-            "seat__row",
-            "seat__number",
-            "seat__x",
-            "seat__y",
-            "price_tier__price",
-            "price_tier__name",
-            "db_now",
-        )
+        .values_list("id", "status", "held_until", *_SEAT_LINE_FIELDS, "db_now")
     )
     db_now = rows[0][10] if rows else None
     return [row[:10] for row in rows], db_now, _live_hold_of(user, event)
@@ -617,19 +617,7 @@ def _hold_best_available(user, event: Event, quantity: int, section, price_tier_
     centre_x = _venue_centre_x(event)
     for _ in range(BEST_AVAILABLE_ROUNDS):
         # The free seats are read without locks; other buyers may take some before we claim.
-        rows = list(
-            seats.annotate(db_now=Now()).values_list(
-                "id",
-                "seat__section",
-                "seat__row",
-                "seat__number",
-                "seat__x",
-                "seat__y",
-                "price_tier__price",
-                "price_tier__name",
-                "db_now",
-            )
-        )
+        rows = list(seats.annotate(db_now=Now()).values_list("id", *_SEAT_LINE_FIELDS, "db_now"))
         blocks = candidate_blocks([r[:6] for r in rows], quantity, centre_x)
         by_id = {r[0]: r for r in rows}
         if not blocks:
