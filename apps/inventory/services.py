@@ -118,7 +118,9 @@ class _TakenSeats:
         return [i for i in ids if i in until and (until[i] is None or until[i] > now)]
 
     def free(self, now) -> int:
-        return self.seats - sum(1 for u in self.until.values() if u is None or u > now)
+        # list() copies in one step under the GIL: another thread may add a hold meanwhile.
+        held = list(self.until.values())
+        return self.seats - sum(1 for u in held if u is None or u > now)
 
 
 _taken_read: dict = {}  # event id -> _TakenSeats
