@@ -2,12 +2,7 @@
 memory). The hold engine has SQLite branches where PostgreSQL gets hand-written statements;
 they run here for real, in a process of their own with its own database file."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.processes import ROOT, run_python
 
 JOURNEY = """
 from datetime import timedelta
@@ -71,25 +66,16 @@ print("ok")
 
 
 def test_holds_bookings_and_expiry_work_on_the_embedded_default(tmp_path):
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
-    }
-    env.update(
-        DJANGO_SETTINGS_MODULE="ticketing.settings.local",
-        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
-        PYTHONPATH=str(ROOT),
-        LOG_LEVEL="WARNING",
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", JOURNEY],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
+    result = run_python(
+        JOURNEY,
+        env={
+            "DJANGO_SETTINGS_MODULE": "ticketing.settings.local",
+            "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+            "PYTHONPATH": str(ROOT),
+            "LOG_LEVEL": "WARNING",
+        },
+        drop=("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"),
         timeout=180,
-        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip().splitlines()[-1] == "ok", result.stdout[-2000:]

@@ -102,7 +102,8 @@ def redis_connection():
     return get_redis_connection("default")
 
 
-def _script(conn, name: str, source: str):
+def registered_script(conn, name: str, source: str):
+    """The script, registered once per Redis client (EVALSHA after the first call)."""
     key = (id(conn), name)
     if key not in _scripts:
         _scripts[key] = conn.register_script(source)
@@ -140,7 +141,7 @@ def seat_locks(event_id: int, event_seat_ids: list[int], wait_seconds: float | N
     started = time.perf_counter()
     deadline = started + wait
     try:
-        acquire = _script(conn, "acquire", _ACQUIRE)
+        acquire = registered_script(conn, "acquire", _ACQUIRE)
         while True:
             busy_index = acquire(keys=keys, args=[token, ttl_ms])
             if busy_index == 0:
@@ -171,7 +172,7 @@ def seat_locks(event_id: int, event_seat_ids: list[int], wait_seconds: float | N
         result.held_ms = (time.perf_counter() - acquired_at) * 1000
         count_keys, count_args = lockstats.count_keys_and_args(result)
         try:
-            _script(conn, "release", _RELEASE_AND_COUNT)(
+            registered_script(conn, "release", _RELEASE_AND_COUNT)(
                 keys=keys + count_keys, args=[token, *count_args]
             )
         except RedisError as exc:

@@ -106,7 +106,6 @@ redis.call('expire', window, ARGV[base + 4])
 redis.call('sadd', index, window)
 """
 _RECORD_LUA = "local window, index, base = KEYS[1], KEYS[2], 1\n" + COUNT_LUA
-_record_scripts: dict = {}
 
 
 def count_keys_and_args(result) -> tuple[list[str], list]:
@@ -129,7 +128,7 @@ def record(result) -> None:
     if result.degraded:
         _record_degraded(result.event_id, result.seat_ids)
         return
-    from .locks import redis_connection, redis_health
+    from .locks import redis_connection, redis_health, registered_script
 
     if not redis_health.available():
         # The release just failed: Redis is down and the breaker is open; don't wait on it.
@@ -139,10 +138,7 @@ def record(result) -> None:
         return
     keys, args = count_keys_and_args(result)
     try:
-        script = _record_scripts.get(id(conn))
-        if script is None:
-            script = _record_scripts[id(conn)] = conn.register_script(_RECORD_LUA)
-        script(keys=keys, args=args)
+        registered_script(conn, "record", _RECORD_LUA)(keys=keys, args=args)
     except RedisError as exc:
         logger.warning("could not record seat-lock stats event=%s: %s", result.event_id, exc)
 

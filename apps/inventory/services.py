@@ -14,7 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Max, Min, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Max, Min, Q
 from django.db.models.functions import Now
 from django.utils import timezone
 
@@ -324,12 +324,17 @@ def _one_hold_per_buyer(user, event: Event):
     except IntegrityError:
         # Told apart by what is in the table, not by the error's text (SQLite's names no
         # constraint).
-        if not Hold.objects.filter(user=user, event=event, status=Hold.Status.ACTIVE).exists():
+        active = (
+            Hold.objects.filter(user=user, event=event, status=Hold.Status.ACTIVE)
+            .annotate(live=ExpressionWrapper(Q(expires_at__gt=Now()), BooleanField()))
+            .values_list("id", "live")
+            .first()
+        )
+        if active is None:
             raise
-        live = _live_hold_of(user, event)
-        if live is None:
+        if not active[1]:
             raise _StaleHoldInTheWay from None
-        raise _active_hold_exists(live) from None
+        raise _active_hold_exists(active[0]) from None
 
 
 def _created(hold: Hold, user, event: Event, lines: list[dict], mode: str) -> Hold:

@@ -179,6 +179,18 @@ def test_cancelling_returns_seats_and_money(event, buyer):
     assert_no_seat_taken_twice(event)
 
 
+def test_seats_of_a_cancelled_booking_can_be_chosen_again_at_once(event, buyer):
+    hold = hold_seats(user=buyer, event_id=event.id, quantity=2)
+    seats = sorted(s["id"] for s in hold.seat_lines)
+    booking = confirm_booking(user=buyer, hold_id=hold.id, card=card())
+    rival = UserFactory()
+    with pytest.raises(Conflict):  # sold: refused from what this process knows is gone
+        hold_seats(user=rival, event_id=event.id, event_seat_ids=seats)
+    cancel_booking(user=buyer, reference=booking.reference)
+    again = hold_seats(user=rival, event_id=event.id, event_seat_ids=seats)
+    assert EventSeat.objects.filter(hold=again).count() == 2
+
+
 def test_no_cancelling_once_the_event_started(event, buyer):
     hold = hold_seats(user=buyer, event_id=event.id, quantity=1)
     booking = confirm_booking(user=buyer, hold_id=hold.id, card=card())

@@ -3,13 +3,11 @@ and not at all otherwise. Each case runs in a fresh interpreter: the SDK is proc
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import run_python
+
 PROBE = """
 import json, django, sentry_sdk
 django.setup()
@@ -30,17 +28,9 @@ print(json.dumps({
 
 
 def probe(**env) -> dict:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SENTRY_")} | {
-        "DJANGO_SETTINGS_MODULE": "ticketing.settings.test",
-        **env,
-    }
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    sentry_names = [k for k in os.environ if k.startswith("SENTRY_")]
+    out = run_python(
+        PROBE, env={"DJANGO_SETTINGS_MODULE": "ticketing.settings.test", **env}, drop=sentry_names
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])

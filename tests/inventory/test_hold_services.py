@@ -108,6 +108,17 @@ def test_a_buyer_whose_hold_expired_can_hold_the_same_seats_again(event):
     }
 
 
+def test_a_buyer_whose_hold_expired_can_ask_for_best_available_again(event):
+    buyer = UserFactory()
+    first = hold_seats(user=buyer, event_id=event.id, quantity=2)
+    expire_now(first)  # still marked active: the one-hold index refuses the new hold at first
+    second = hold_seats(user=buyer, event_id=event.id, quantity=2)
+    first.refresh_from_db()
+    assert first.status == "expired"
+    assert EventSeat.objects.filter(hold=second).count() == 2
+    assert not EventSeat.objects.filter(hold=first).exists()
+
+
 def test_a_buyer_with_a_live_hold_asking_for_taken_seats_is_sent_to_their_hold(event):
     buyer = UserFactory()
     mine = hold_seats(user=buyer, event_id=event.id, event_seat_ids=seat_ids(event, 1))
