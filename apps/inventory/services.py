@@ -103,7 +103,6 @@ def _event_on_sale(event_id) -> Event:
 # another process (a release, a cancelled booking) can be refused once; a seat freed by this
 # process is forgotten at once (forget_taken_seats). A hold whose time has passed counts as
 # free, as everywhere. Only refusals come from here: a hold is always decided by layer 2.
-TAKEN_SEATS_SECONDS = 1.0
 
 
 @dataclass
@@ -145,7 +144,7 @@ def _remember_taken(hold: Hold, ids: list[int]):
 def _taken_seats(event: Event) -> _TakenSeats:
     now = time.monotonic()
     taken = _taken_read.get(event.pk)
-    if taken is None or now - taken.read_at >= TAKEN_SEATS_SECONDS:
+    if taken is None or now - taken.read_at >= settings.TICKETING["TAKEN_SEATS_SECONDS"]:
         taken = _TakenSeats(read_at=now, seats=0, until={}, holders=set())
         wall_now = timezone.now()
         for seat_id, status, held_until, holder in EventSeat.objects.filter(
@@ -161,7 +160,13 @@ def _taken_seats(event: Event) -> _TakenSeats:
     return taken
 
 
+def _snapshot_on() -> bool:
+    return settings.TICKETING["TAKEN_SEATS_SECONDS"] > 0
+
+
 def _seats_known_taken(user, event: Event, ids: list[int]) -> list[int]:
+    if not _snapshot_on():
+        return []
     taken = _taken_seats(event)
     if user.pk in taken.holders:
         return []  # they hold seats here: layer 2 tells them so (active_hold_exists)
@@ -170,6 +175,8 @@ def _seats_known_taken(user, event: Event, ids: list[int]) -> list[int]:
 
 def _known_too_few_free(user, event: Event, quantity: int) -> bool:
     """Best available after a sell-out: fewer free seats in the whole event than asked for."""
+    if not _snapshot_on():
+        return False
     taken = _taken_seats(event)
     return user.pk not in taken.holders and taken.free(timezone.now()) < quantity
 
@@ -250,7 +257,9 @@ def _hold_seats(user, event_id, event_seat_ids, quantity, section, price_tier_id
     except Conflict as exc:
         # A buyer who already holds seats here is better served by being sent to that hold
         # than by hearing that there is no block (chosen seats: _claim's read has looked).
-        if exc.code == "no_adjacent_seats" and user.pk in _taken_seats(event).holders:
+        if exc.code == "no_adjacent_seats" and (
+            not _snapshot_on() or user.pk in _taken_seats(event).holders
+        ):
             live = _live_hold_of(user, event)
             if live is not None:
                 raise _active_hold_exists(live) from None

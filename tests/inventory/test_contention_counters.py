@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.common import metrics
 from apps.common.errors import Conflict
-from apps.inventory import lockstats, services
+from apps.inventory import lockstats
 from apps.inventory.locks import LockResult, redis_connection
 from apps.inventory.models import EventSeat, LockStat
 from apps.inventory.services import hold_seats
@@ -27,14 +27,14 @@ def _row(seat_id):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_real_race_counts_every_attempt_as_acquired_or_failed(settings, monkeypatch):
+def test_a_real_race_counts_every_attempt_as_acquired_or_failed(settings):
     # No waiting for a busy lock: whoever arrives while the winner is inside its transaction
     # is turned away at once, so a race of this size always has losers at the lock.
     settings.TICKETING = {**settings.TICKETING, "LOCK_WAIT_SECONDS": 0.0}
     # Every buyer goes to the locks: those who arrive after the winner's hold would otherwise
     # be refused from the process's snapshot of taken seats, before any lock attempt (how many
     # depends on the threads' timing).
-    monkeypatch.setattr(services, "_seats_known_taken", lambda user, event, ids: [])
+    settings.TICKETING = {**settings.TICKETING, "TAKEN_SEATS_SECONDS": 0}
     event = on_sale_event(rows=1, seats_per_row=10)
     wanted = _seats(event, 2)
     buyers = [UserFactory() for _ in range(24)]

@@ -255,6 +255,9 @@ TICKETING = {
     "MAX_HOLD_EXTENSIONS": env_int("MAX_HOLD_EXTENSIONS", 2),
     "IDEMPOTENCY_TTL_HOURS": env_int("IDEMPOTENCY_TTL_HOURS", 24),
     "EXPIRE_BATCH_SIZE": env_int("EXPIRE_BATCH_SIZE", 5000),
+    # Layer 0 of the hold protocol: how old (s) a process's snapshot of taken seats may be when
+    # it refuses a request from it; 0 sends every request to the locks.
+    "TAKEN_SEATS_SECONDS": env_float("HOLD_TAKEN_SEATS_SECONDS", 1.0),
     "PAYMENT_PROVIDER": os.environ.get(
         "PAYMENT_PROVIDER", "apps.payments.providers.sandbox.SandboxProvider"
     ),
