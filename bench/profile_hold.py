@@ -131,7 +131,7 @@ def main(argv=None) -> int:
         pay(index, response.json()["id"])
 
     from apps.accounts.models import User
-    from apps.inventory.services import hold_seats
+    from apps.inventory.holds import hold_seats
 
     reports = []
     index = 3

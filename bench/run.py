@@ -233,8 +233,9 @@ def create_event(label: str, rows: int, seats_per_row: int) -> tuple[int, dict[i
     from django.utils import timezone
 
     from apps.events.models import Event, PriceTier, TierAssignment, Venue
-    from apps.events.services import generate_seat_layout, publish_event
+    from apps.inventory.layouts import generate_seat_layout
     from apps.inventory.models import EventSeat
+    from apps.inventory.publishing import publish_event
 
     venue = Venue.objects.create(name=f"Bench hall {label}", city="Benchville")
     generate_seat_layout(venue=venue, sections=["A"], rows=rows, seats_per_row=seats_per_row)
@@ -889,7 +890,7 @@ def check_invariants(event_id: int, rush: Rush, outcomes: Counter) -> dict:
 
     from apps.bookings.models import Booking, Ticket
     from apps.inventory.models import EventSeat, Hold
-    from apps.inventory.services import free_seat_q
+    from apps.inventory.seats import free_seat_q
 
     reported = Counter(seat for hold in rush.holds for seat in hold["seats"])
     seats_held_twice = sorted(seat for seat, n in reported.items() if n > 1)
@@ -972,21 +973,21 @@ _SWEEP_SQL = [
     """,
     # Holds that expired a minute ago, never swept: one per (buyer, event), as the shop allows.
     """
-    INSERT INTO inventory_hold (id, event_id, user_id, status, expires_at, extensions, version,
+    INSERT INTO inventory_hold (id, event_id, user_id, status, expires_at, extensions,
                                 created_at, updated_at)
     SELECT md5('sweep-' || g)::uuid, (%(events)s::bigint[])[g / %(buyers)s + 1],
            (%(users)s::bigint[])[g %% %(buyers)s + 1], 'active',
-           now() - interval '1 minute', 0, 1, now() - interval '11 minutes',
+           now() - interval '1 minute', 0, now() - interval '11 minutes',
            now() - interval '11 minutes'
     FROM generate_series(0, %(holds)s - 1) AS g
     """,
     # Their seats, still marked held until the sweep frees them.
     """
     INSERT INTO inventory_eventseat (event_id, seat_id, price_tier_id, status, hold_id,
-                                     held_until, version)
+                                     held_until)
     SELECT (%(events)s::bigint[])[(s.n / %(per_hold)s) / %(buyers)s + 1], s.id,
            (%(tiers)s::bigint[])[(s.n / %(per_hold)s) / %(buyers)s + 1], 'held',
-           md5('sweep-' || (s.n / %(per_hold)s))::uuid, now() - interval '1 minute', 1
+           md5('sweep-' || (s.n / %(per_hold)s))::uuid, now() - interval '1 minute'
     FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
           FROM inventory_seat WHERE venue_id = %(venue)s) AS s
     """,
@@ -1002,8 +1003,8 @@ def phase_sweep(args) -> dict:
 
     from apps.accounts.models import User
     from apps.events.models import Event, PriceTier, Venue
+    from apps.inventory.holds import expire_holds
     from apps.inventory.models import EventSeat, Hold
-    from apps.inventory.services import expire_holds
 
     holds = args.sweep_holds
     user_ids = list(

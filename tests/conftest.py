@@ -3,10 +3,9 @@ from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
-from apps.accounts.authentication import forget_user
+from apps.common.process_cache import forget_all as forget_process_caches
+from apps.common.redis import redis_health
 from apps.events.selectors import forget_seat_maps
-from apps.inventory.locks import redis_health
-from apps.inventory.services import forget_event_facts, forget_taken_seats
 from tests import factories
 
 # The live server takes 32+ simultaneous connections in the HTTP race; Django's default listen
@@ -21,10 +20,8 @@ def _clean_cache():
     API users (tests change them with queryset updates, which send no signal)."""
     cache.clear()
     redis_health.reset()
-    forget_event_facts()
-    forget_user()
+    forget_process_caches()
     forget_seat_maps()
-    forget_taken_seats()
     yield
     redis_health.reset()
 

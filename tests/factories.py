@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.events.models import Event, PriceTier, Venue
-from apps.events.services import generate_seat_layout, publish_event
+from apps.inventory.layouts import generate_seat_layout
+from apps.inventory.publishing import publish_event
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 

@@ -21,7 +21,7 @@ from apps.bookings.services import confirm_booking
 from apps.common.errors import ShopError
 from apps.events.models import Event
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import expire_holds, hold_seats
+from apps.inventory.holds import expire_holds, hold_seats
 from apps.payments.providers.base import CardDetails
 
 

@@ -13,9 +13,10 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from apps.bookings.models import Booking, Ticket
 from apps.bookings.services import cancel_booking, confirm_booking
 from apps.common.errors import ShopError
+from apps.inventory.holds import expire_holds, hold_seats, release_hold
 from apps.inventory.models import EventSeat, Hold
 from apps.inventory.selectors import seat_counts
-from apps.inventory.services import expire_holds, forget_taken_seats, hold_seats, release_hold
+from apps.inventory.snapshot import forget as forget_taken_seats
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event

@@ -1,11 +1,12 @@
 """API authentication: simplejwt, with the token's user remembered for a moment."""
 
 import copy
-import time
 
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.settings import api_settings
+
+from apps.common.process_cache import MISSING, ProcessCache
 
 # A buyer in a sale sends several requests a second (holds, retries, payment); reading their
 # user row for each was the largest fixed cost of an API call after the view itself. An access
@@ -13,29 +14,23 @@ from rest_framework_simplejwt.settings import api_settings
 # seconds only delays noticing a deactivation by that much in other processes (a save in this
 # process forgets the user at once, see apps.py).
 USER_SECONDS = 5.0
-_MAX_USERS = 20_000
-_users_read: dict = {}  # user id -> (time.monotonic() when read, User)
+_users = ProcessCache("token-users", seconds=USER_SECONDS, max_entries=20_000)
 
 
 def forget_user(user_id=None):
     if user_id is None:
-        _users_read.clear()
+        _users.forget()
     else:
-        _users_read.pop(str(user_id), None)
+        _users.forget(str(user_id))
 
 
 class RememberingJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
         user_id = str(validated_token.get(api_settings.USER_ID_CLAIM))  # a string in tokens
-        now = time.monotonic()
-        read = _users_read.get(user_id)
-        if read is not None and now - read[0] < USER_SECONDS:
-            # A copy per request: what one request sets on its user is not seen by another.
-            return copy.copy(read[1])
-        user = super().get_user(validated_token)  # checks it exists, is active, ...
-        if len(_users_read) >= _MAX_USERS:
-            _users_read.clear()
-        _users_read[user_id] = (now, user)
+        user = _users.get(user_id)
+        if user is MISSING:
+            user = _users.set(user_id, super().get_user(validated_token))  # exists, active, ...
+        # A copy per request: what one request sets on its user is not seen by another.
         return copy.copy(user)
 
 

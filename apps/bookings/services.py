@@ -7,18 +7,20 @@
 4. a lost booking is refunded at once, outside the locks. No money is kept without tickets."""
 
 import logging
-import uuid
 
 from django.db import transaction
-from django.db.models import F
 from django.db.models.functions import Now
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from apps.common import metrics
 from apps.common.errors import Conflict, Gone, NotFound, PaymentRequired, RuleBroken, ShopError
+from apps.events import services as event_services
 from apps.events.models import Event
-from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import forget_taken_seats
+from apps.inventory import seats as inventory_seats
+from apps.inventory.holds import Sale, lock_hold_for_checkout, sell_hold
+from apps.inventory.models import Hold
+from apps.inventory.selectors import held_seat_prices
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
 from apps.payments.services import charge_payment, open_payment, refund_payment
@@ -35,25 +37,10 @@ class PaymentProcessingError(ShopError):
     retryable = True
 
 
-def _hold_uuid(hold_id) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(hold_id))
-    except ValueError:
-        raise NotFound("There is no such hold.", code="hold_not_found") from None
-
-
 def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None, dict]:
     """Step 1: check the hold is live and open a pending booking and payment for it."""
     with transaction.atomic(durable=True):
-        hold = (
-            Hold.objects.select_for_update(of=("self",))
-            .select_related("event")
-            .filter(pk=_hold_uuid(hold_id), user=user)
-            .annotate(db_now=Now())
-            .first()
-        )
-        if hold is None:
-            raise NotFound("There is no such hold.", code="hold_not_found")
+        hold = lock_hold_for_checkout(user=user, hold_id=hold_id)
         booking = Booking.objects.filter(hold=hold).first()
         if booking is not None and booking.status == Booking.Status.CONFIRMED:
             return booking, None, {}
@@ -70,14 +57,10 @@ def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None,
                 code="hold_expired",
                 refunded=False,
             )
-        seats = list(
-            EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD).values_list(
-                "id", "price_tier__price"
-            )
-        )
-        if not seats:
+        prices = held_seat_prices(hold)
+        if not prices:
             raise Gone("This hold no longer has seats.", code="hold_expired", refunded=False)
-        total = sum((price for _, price in seats), start=0)
+        total = sum(prices.values(), start=0)
         if booking is None:
             booking = Booking.objects.create(
                 user=user,
@@ -90,7 +73,7 @@ def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None,
             Booking.objects.filter(pk=booking.pk).update(total=total)
             booking.total = total
         payment = open_payment(booking=booking, card=card)
-        return booking, payment, dict(seats)
+        return booking, payment, prices
 
 
 SEATS_LOST = "Your hold expired while paying and the seats were taken by someone else."
@@ -98,64 +81,22 @@ EVENT_CANCELLED = "The event was cancelled while you were paying."
 
 
 def _finalise(booking: Booking, prices: dict) -> str:
-    """Step 3, under row locks: sell the seats if they are still this hold's or free again.
-    Returns "" when sold, else why not.
-
-    The seat rows themselves are re-checked rather than the hold's version: they are what
-    another buyer could have taken, and they say so whatever happened to the hold meanwhile."""
+    """Step 3, under row locks: sell the seats if they are still this hold's or free again
+    (apps.inventory.holds.sell_hold decides). Returns "" when sold, else why not."""
     seat_ids = sorted(prices)
     with transaction.atomic(durable=True):
-        hold = Hold.objects.select_for_update().get(pk=booking.hold_id)
-        rows = list(
-            EventSeat.objects.filter(id__in=seat_ids)
-            .select_for_update(of=("self",))
-            .order_by("id")
-            .annotate(db_now=Now())
-            .only("id", "status", "hold_id", "held_until", "price_tier_id")
-        )
-        db_now = rows[0].db_now
-        # A cancellation while the card was charged: refund rather than sell. (Read unlocked:
-        # locking the event row would serialise every checkout of a sale.)
-        on_sale = Event.objects.filter(pk=booking.event_id, status=Event.Status.ON_SALE).exists()
-        still_ours = on_sale and all(
-            (r.status == EventSeat.Status.HELD and r.hold_id == hold.pk)
-            or r.status == EventSeat.Status.AVAILABLE
-            or (r.status == EventSeat.Status.HELD and r.held_until <= db_now)
-            for r in rows
-        )
-        if not still_ours or len(rows) != len(seat_ids):
+        sale = sell_hold(hold_id=booking.hold_id, seat_ids=seat_ids)
+        if sale != Sale.SOLD:
+            failure = SEATS_LOST if sale == Sale.SEATS_LOST else EVENT_CANCELLED
             Booking.objects.filter(pk=booking.pk).update(
-                status=Booking.Status.FAILED,
-                failure_reason=SEATS_LOST if on_sale else EVENT_CANCELLED,
+                status=Booking.Status.FAILED, failure_reason=failure
             )
-            if hold.status == Hold.Status.ACTIVE:
-                EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD).update(
-                    status=EventSeat.Status.AVAILABLE,
-                    hold=None,
-                    held_until=None,
-                    version=F("version") + 1,
-                )
-                Hold.objects.filter(pk=hold.pk).update(
-                    status=Hold.Status.EXPIRED, ended_at=Now(), version=F("version") + 1
-                )
-            return SEATS_LOST if on_sale else EVENT_CANCELLED
-        sold = (
-            EventSeat.objects.filter(id__in=seat_ids)
-            .exclude(status=EventSeat.Status.SOLD)
-            .update(
-                status=EventSeat.Status.SOLD, hold=None, held_until=None, version=F("version") + 1
-            )
-        )
-        if sold != len(seat_ids):
-            raise RuntimeError("seat rows changed under their row locks")
+            return failure
         Ticket.objects.bulk_create(
             [Ticket(booking=booking, event_seat_id=i, price=prices[i]) for i in seat_ids]
         )
-        Hold.objects.filter(pk=hold.pk).update(
-            status=Hold.Status.CONVERTED, ended_at=Now(), version=F("version") + 1
-        )
         Booking.objects.filter(pk=booking.pk).update(
-            status=Booking.Status.CONFIRMED, confirmed_at=db_now
+            status=Booking.Status.CONFIRMED, confirmed_at=Now()
         )
     return ""
 
@@ -193,7 +134,6 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
         )
         return booking
 
-    forget_taken_seats(booking.event_id)  # the hold's remaining seats went back on sale
     refund = refund_payment(payment=payment, reason="hold_lost")
     logger.warning(
         "booking failed after payment, refund %s booking=%s event=%s hold=%s",
@@ -258,26 +198,35 @@ def _cancel(user, reference: str) -> Booking:
                 "event_seat_id", flat=True
             )
         )
-        # Lock order: seats by id, as everywhere else.
-        list(
-            EventSeat.objects.filter(id__in=seat_ids)
-            .select_for_update(of=("self",))
-            .order_by("id")
-            .values_list("id", flat=True)
-        )
+        inventory_seats.return_sold(booking.event_id, seat_ids)
         Ticket.objects.filter(booking=booking, status=Ticket.Status.VALID).update(
             status=Ticket.Status.CANCELLED
-        )
-        EventSeat.objects.filter(id__in=seat_ids, status=EventSeat.Status.SOLD).update(
-            status=EventSeat.Status.AVAILABLE, version=F("version") + 1
         )
         Booking.objects.filter(pk=booking.pk).update(
             status=Booking.Status.CANCELLED, cancelled_at=Now()
         )
-    forget_taken_seats(booking.event_id)
     payment = Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED).first()
     if payment is not None:
         refund_payment(payment=payment, reason="booking_cancelled")
     metrics.BOOKINGS_CANCELLED.inc()
     booking.refresh_from_db()
     return booking
+
+
+def cancel_event(*, event_id: int) -> Event:
+    """Takes an event off sale for good. Refused while it has confirmed bookings: those buyers
+    must be refunded first (cancelling their bookings), so that no paid ticket is left for an
+    event that will not happen. Here, not in apps.events, because it must know the bookings."""
+    with transaction.atomic():
+        event = event_services.lock_event_to_cancel(event_id)
+        confirmed = Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).count()
+        if confirmed:
+            raise RuleBroken(
+                f"This event has {confirmed} confirmed booking{pluralize(confirmed)}; cancel and "
+                "refund them before cancelling the event.",
+                code="event_has_bookings",
+                confirmed_bookings=confirmed,
+            )
+        event_services.mark_cancelled(event)
+    logger.info("event cancelled event=%s", event.pk)
+    return event

@@ -1,15 +1,14 @@
-"""Buyer pages from "Hold seats" to the tickets: hold, checkout with a live countdown, payment,
-confirmation with QR codes, my bookings. Thin: every decision (how many seats, which are free,
-whether a hold is still good, whether a card was charged, what may be cancelled) is made by the
-same services the API calls; these views only turn their answers into pages and messages."""
+"""Buyer pages from the hold to the tickets: checkout with a live countdown, payment,
+confirmation with QR codes, my bookings (a hold's own pages are apps.inventory.views). Thin:
+every decision (whether a hold is still good, whether a card was charged, what may be
+cancelled) is made by the same services the API calls; these views only turn their answers
+into pages and messages."""
 
 import logging
 import uuid
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -17,10 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.common.errors import InvalidRequest, NotFound, ShopError
-from apps.events import selectors as event_selectors
+from apps.common.errors import InvalidRequest, ShopError
+from apps.common.views import or_404
 from apps.inventory import selectors as inventory_selectors
-from apps.inventory import services as inventory_services
 from apps.inventory.models import Hold
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
@@ -31,84 +29,10 @@ from .models import Booking
 logger = logging.getLogger(__name__)
 
 BOOKINGS_PER_PAGE = 20
-# Seats a failed hold hands back to the event page so the buyer keeps the rest of their pick.
-SEAT_CODES_WITH_TAKEN_SEATS = {"seats_unavailable", "seat_busy"}
-
-
-def _int_or_raw(value: str):
-    """Whole numbers become ints; anything else goes to the service as typed, which refuses it
-    with its own message."""
-    value = (value or "").strip()
-    return int(value) if value.isdigit() else value
-
-
-def _event_url(event_id: int, **query) -> str:
-    event = event_selectors.get_public_event(event_id=event_id)
-    if event is None:
-        raise Http404("No such event")
-    url = event.get_absolute_url()
-    query = {k: v for k, v in query.items() if v}
-    return f"{url}?{urlencode(query)}" if query else url
-
-
-@require_POST
-def hold_create(request, event_id):
-    """ "Hold seats" (chosen on the map) or "Best available" (quantity, section)."""
-    best = request.POST.get("mode") == "best"
-    seat_ids = [_int_or_raw(v) for v in request.POST.getlist("seat")]
-    quantity = _int_or_raw(request.POST.get("quantity", "")) if best else None
-    section = (request.POST.get("section") or "").strip() or None
-    tier = (request.POST.get("price_tier") or "").strip()
-    price_tier_id = int(tier) if best and tier.isdigit() else None
-
-    if not request.user.is_authenticated:
-        # Back to the same event after logging in, with the same seats picked.
-        if best:
-            back = _event_url(
-                event_id,
-                quantity=request.POST.get("quantity", ""),
-                section=section,
-                price_tier=price_tier_id,
-            )
-        else:
-            back = _event_url(
-                event_id, seats=",".join(str(i) for i in seat_ids if isinstance(i, int))
-            )
-        messages.info(request, "Log in or sign up to hold your seats; we will bring you back.")
-        return redirect_to_login(back)
-
-    try:
-        hold = inventory_services.hold_seats(
-            user=request.user,
-            event_id=event_id,
-            event_seat_ids=None if best else seat_ids,
-            quantity=quantity,
-            section=section if best else None,
-            price_tier_id=price_tier_id,
-        )
-    except ShopError as exc:
-        if exc.code == "event_not_found":
-            raise Http404("No such event") from None
-        existing = exc.extra.get("hold")
-        if exc.code == "active_hold_exists" and existing:
-            messages.info(request, exc.detail)
-            return redirect("bookings:checkout", hold_id=existing)
-        keep = []
-        detail = exc.detail
-        if exc.code in SEAT_CODES_WITH_TAKEN_SEATS:
-            taken = set(exc.extra.get("seats") or [])
-            keep = [i for i in seat_ids if isinstance(i, int) and i not in taken]
-            detail += " The seat map shows what is free now."
-        messages.error(request, detail)
-        return redirect(_event_url(event_id, seats=",".join(map(str, keep))))
-    return redirect("bookings:checkout", hold_id=hold.id)
 
 
 def _get_hold(user, hold_id) -> Hold:
-    try:
-        return inventory_selectors.get_hold_for_user(user=user, hold_id=hold_id)
-    except NotFound:
-        raise Http404("No such hold") from None
+    return or_404(inventory_selectors.get_hold_for_user, user=user, hold_id=hold_id)
 
 
 def _render_checkout(request, hold, *, status=200, error=None, field_errors=None, booking=None):
@@ -176,7 +100,7 @@ def checkout(request, hold_id):
         )
     except ShopError as exc:
         if exc.code == "hold_not_found":
-            raise Http404("No such hold") from None
+            raise Http404(exc.detail) from None
         if exc.code in ("payment_in_progress", "idempotency_request_in_progress"):
             # The other click of a double click is charging the card; this page follows it.
             messages.info(request, "Your payment is being processed…")
@@ -195,42 +119,8 @@ def checkout(request, hold_id):
 
 
 @login_required
-@require_POST
-def hold_release(request, hold_id):
-    hold = _get_hold(request.user, hold_id)
-    try:
-        inventory_services.release_hold(user=request.user, hold_id=hold.id)
-    except ShopError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, "Your seats have been released.")
-    return redirect(hold.event.get_absolute_url())
-
-
-@login_required
-@require_POST
-def hold_extend(request, hold_id):
-    hold = _get_hold(request.user, hold_id)
-    try:
-        hold = inventory_services.extend_hold(user=request.user, hold_id=hold.id)
-    except ShopError as exc:
-        messages.error(request, exc.detail)
-    else:
-        local = timezone.localtime(hold.expires_at)
-        messages.success(request, f"Done: your seats are held until {local:%H:%M}.")
-    return redirect("bookings:checkout", hold_id=hold.id)
-
-
-def _get_booking(user, reference) -> Booking:
-    try:
-        return selectors.get_booking_for_user(user=user, reference=reference)
-    except NotFound:
-        raise Http404("No such booking") from None
-
-
-@login_required
 def booking_detail(request, reference):
-    booking = _get_booking(request.user, reference)
+    booking = or_404(selectors.get_booking_for_user, user=request.user, reference=reference)
     return render(request, "bookings/detail.html", {"booking": booking, "event": booking.event})
 
 
@@ -246,9 +136,7 @@ def booking_list(request):
 @require_POST
 def booking_cancel(request, reference):
     try:
-        booking = services.cancel_booking(user=request.user, reference=reference)
-    except NotFound:
-        raise Http404("No such booking") from None
+        booking = or_404(services.cancel_booking, user=request.user, reference=reference)
     except ShopError as exc:
         messages.error(request, exc.detail)
     else:

@@ -1,5 +1,7 @@
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
+
+from .errors import NotFound
 
 
 def _is_api(request) -> bool:
@@ -28,3 +30,11 @@ def server_error(request):
             status=500,
         )
     return render(request, "500.html", status=500)
+
+
+def or_404(read, *args, **kwargs):
+    """What `read` returns; a page answers the service's NotFound with its 404 page."""
+    try:
+        return read(*args, **kwargs)
+    except NotFound as exc:
+        raise Http404(exc.detail) from None

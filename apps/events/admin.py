@@ -15,13 +15,15 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.bookings.services import cancel_event
 from apps.common.errors import ShopError
 from apps.inventory.admin_views import EventMonitoringAdminMixin
+from apps.inventory.layouts import generate_seat_layout
 from apps.inventory.models import Seat
+from apps.inventory.publishing import apply_tier_assignments, publish_event
 from apps.inventory.selectors import PUBLIC_AVAILABLE, PUBLIC_HELD, PUBLIC_SOLD, seat_counts
 
 from .models import Event, PriceTier, TierAssignment, Venue
-from .services import apply_tier_assignments, cancel_event, generate_seat_layout, publish_event
 
 
 def add_service_error(form: forms.Form, exc: ShopError) -> None:

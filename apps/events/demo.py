@@ -13,10 +13,11 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from apps.inventory.layouts import generate_seat_layout
 from apps.inventory.models import Seat
+from apps.inventory.publishing import publish_event
 
 from .models import Event, PriceTier, TierAssignment, Venue
-from .services import generate_seat_layout, publish_event
 
 # Published on purpose (printed, in the README): the command refuses to run with DEBUG off.
 ADMIN_EMAIL = "admin@example.com"

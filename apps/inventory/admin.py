@@ -3,13 +3,13 @@ from django.shortcuts import redirect
 
 from apps.common.errors import ShopError
 from apps.events.models import PriceTier
-from apps.events.services import set_seat_price_tier
 
 from . import (
     admin_holds,  # noqa: F401 (registers the Hold admin)
     admin_views,  # noqa: F401  (registers the lock contention pages)
 )
 from .models import EventSeat, Seat
+from .seats import set_seat_price_tier
 
 # --- Seats and event seats (venue layouts and per-event inventory) ---------------------------
 
@@ -40,8 +40,8 @@ class EventSeatAdmin(admin.ModelAdmin):
     list_display = ("id", "event", "seat", "tier", "status", "held_until")
     list_filter = ("event", "status")
     list_select_related = ("event", "seat", "price_tier")
-    fields = ("event", "seat", "price_tier", "status", "hold", "held_until", "version")
-    readonly_fields = ("event", "seat", "status", "hold", "held_until", "version")
+    fields = ("event", "seat", "price_tier", "status", "hold", "held_until")
+    readonly_fields = ("event", "seat", "status", "hold", "held_until")
 
     @admin.display(description="price tier", ordering="price_tier__price")
     def tier(self, event_seat):

@@ -6,8 +6,8 @@ from django.db.models.functions import Now
 
 from apps.common.admin import ReadOnlyModelAdmin
 
+from .holds import release_holds_as_staff
 from .models import Hold
-from .services import release_holds_as_staff
 
 
 class HoldStateFilter(admin.SimpleListFilter):
@@ -48,7 +48,6 @@ class HoldAdmin(ReadOnlyModelAdmin):
         "status",
         "expires_at",
         "extensions",
-        "version",
         "created_at",
         "ended_at",
     )

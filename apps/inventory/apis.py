@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
 from apps.common.idempotency import idempotent
 
-from . import selectors, services
+from . import holds, selectors
 from .serializers import HoldCreateSerializer, HoldSerializer
 
 
@@ -33,7 +33,7 @@ class HoldListCreateApi(APIView):
         data = HoldCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
-        hold = services.hold_seats(
+        hold = holds.hold_seats(
             user=request.user,
             event_id=values["event"],
             event_seat_ids=values.get("seats"),
@@ -66,7 +66,7 @@ class HoldDetailApi(APIView):
     )
     @idempotent
     def delete(self, request, hold_id):
-        services.release_hold(user=request.user, hold_id=hold_id)
+        holds.release_hold(user=request.user, hold_id=hold_id)
         return _hold_response(request.user, hold_id)
 
 
@@ -80,5 +80,5 @@ class HoldExtendApi(APIView):
     )
     @idempotent
     def post(self, request, hold_id):
-        services.extend_hold(user=request.user, hold_id=hold_id)
+        holds.extend_hold(user=request.user, hold_id=hold_id)
         return _hold_response(request.user, hold_id)

@@ -25,9 +25,10 @@ import logging
 import time
 from datetime import UTC, datetime
 
-from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from redis.exceptions import RedisError
+
+from apps.common.redis import redis_connection, redis_health, redis_key, registered_script
 
 from .models import EventSeat, LockStat
 
@@ -56,16 +57,12 @@ _ROLLUP_COLUMNS = _COUNTER_COLUMNS + WAIT_BUCKET_COLUMNS
 _UPSERT_CHUNK = 200
 
 
-def _prefix() -> str:
-    return settings.CACHES["default"].get("KEY_PREFIX", "ticketing")
-
-
 def index_key() -> str:
-    return f"{_prefix()}:lockstats:index"
+    return redis_key("lockstats", "index")
 
 
 def window_key(event_id: int, minute: int) -> str:
-    return f"{_prefix()}:lockstats:{event_id}:{minute}"
+    return redis_key("lockstats", event_id, minute)
 
 
 def resource_name(event_seat_id: int) -> str:
@@ -89,7 +86,7 @@ def current_minute() -> int:
 
 # Counts one lock outcome for each seat. A chunk, not a whole script: it expects the locals
 # `window` (the minute's hash), `index` (the index set) and `base` (where its arguments start in
-# ARGV), so that the lock release can run it too (locks.py). Arguments, from ARGV[base]: the
+# ARGV), so that the lock release can run it too (holds/locks.py). Arguments, from ARGV[base]: the
 # outcome field, the wait bucket, the wait (ms), the time held (ms, "" when not acquired), the
 # hash's TTL (s), then one resource name per seat.
 COUNT_LUA = """
@@ -128,8 +125,6 @@ def record(result) -> None:
     if result.degraded:
         _record_degraded(result.event_id, result.seat_ids)
         return
-    from .locks import redis_connection, redis_health, registered_script
-
     if not redis_health.available():
         # The release just failed: Redis is down and the breaker is open; don't wait on it.
         return
@@ -211,8 +206,6 @@ def _upsert_sql(rows: int) -> str:
 def rollup() -> int:
     """Copies the Redis counters of the open minutes into LockStat; idempotent. Returns how
     many seat-minute rows it wrote."""
-    from .locks import redis_connection
-
     conn = redis_connection()
     if conn is None:
         return 0

@@ -48,7 +48,6 @@ class Hold(TimeStampedModel):
     )
     expires_at = models.DateTimeField(db_index=True)
     extensions = models.PositiveSmallIntegerField(default=0)
-    version = models.PositiveIntegerField(default=1)
     ended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -96,7 +95,6 @@ class EventSeat(models.Model):
         Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="event_seats"
     )
     held_until = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["id"]

@@ -133,3 +133,12 @@ def hold_public_status(hold: Hold) -> str:
     if hold.status == Hold.Status.ACTIVE and expired:
         return Hold.Status.EXPIRED
     return hold.status
+
+
+def held_seat_prices(hold: Hold) -> dict[int, object]:
+    """{event seat id: price} of the seats the hold has now (checkout's total)."""
+    return dict(
+        EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD).values_list(
+            "id", "price_tier__price"
+        )
+    )

@@ -1,12 +1,13 @@
 from celery import shared_task
 
-from . import lockstats, services
+from . import lockstats
+from .holds import expire_holds
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def expire_holds_task() -> int:
     """Beat: releases expired holds (idempotent; safe to overlap with itself)."""
-    return services.expire_holds()
+    return expire_holds()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -1,8 +1,8 @@
 import pytest
 
 from apps.bookings.services import confirm_booking
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import hold_seats
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event

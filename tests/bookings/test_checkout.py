@@ -8,8 +8,9 @@ from apps.bookings.models import Booking, Ticket
 from apps.bookings.services import PaymentProcessingError, cancel_booking, confirm_booking
 from apps.common.errors import Conflict, Gone, InvalidRequest, NotFound, PaymentRequired, RuleBroken
 from apps.events.models import Event
+from apps.inventory.holds import expire_holds, hold_seats
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import expire_holds, forget_taken_seats, hold_seats
+from apps.inventory.snapshot import forget as forget_taken_seats
 from apps.payments.models import Payment, Refund, SandboxCharge
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event

@@ -8,8 +8,8 @@ import pytest
 from django.db.models.functions import Now
 from playwright.sync_api import expect
 
+from apps.inventory import holds as inventory_holds
 from apps.inventory import selectors as inventory_selectors
-from apps.inventory import services as inventory_services
 from apps.inventory.models import EventSeat, Hold
 from apps.payments.models import Payment, SandboxCharge
 from tests import factories
@@ -123,7 +123,7 @@ def test_two_buyers_race_for_one_seat(browsers):
 def test_declined_card_then_success_card_charges_once(browsers):
     event = factories.on_sale_event()
     buyer = factories.UserFactory()
-    hold = inventory_services.hold_seats(
+    hold = inventory_holds.hold_seats(
         user=buyer, event_id=event.id, event_seat_ids=[seat_id(event, "A", 2, 3)]
     )
     page = browsers.page(buyer)
@@ -150,7 +150,7 @@ def test_expired_hold_says_so_and_frees_the_seats(browsers):
     event = factories.on_sale_event()
     buyer = factories.UserFactory()
     ids = [seat_id(event, "A", 1, 1), seat_id(event, "A", 1, 2)]
-    hold = inventory_services.hold_seats(user=buyer, event_id=event.id, event_seat_ids=ids)
+    hold = inventory_holds.hold_seats(user=buyer, event_id=event.id, event_seat_ids=ids)
     # A hold about to run out, instead of waiting out the event's minimum of one minute.
     soon = Now() + timedelta(seconds=4)
     Hold.objects.filter(pk=hold.pk).update(expires_at=soon)
@@ -239,7 +239,7 @@ def test_availability_refreshes_while_the_page_is_open(browsers):
     seat(page, "A", 5, 9).click()
     expect(seat(page, "A", 5, 9)).to_have_attribute("aria-checked", "true")
 
-    inventory_services.hold_seats(
+    inventory_holds.hold_seats(
         user=factories.UserFactory(), event_id=event.id, event_seat_ids=[seat_id(event, "A", 5, 9)]
     )
     # No reload: the page's own refresh picks it up within its interval (5 s).

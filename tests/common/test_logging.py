@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from apps.bookings.services import cancel_booking, confirm_booking
-from apps.inventory.services import extend_hold, hold_seats, release_hold
+from apps.inventory.holds import extend_hold, hold_seats, release_hold
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event
 
@@ -79,7 +79,7 @@ def test_log_lines_of_a_request_carry_its_id_as_json(buyer_client, buyer, json_l
     assert len(created) == 1
     line = created[0]
     assert line["request_id"] == "req-hold-1"
-    assert line["levelname"] == "INFO" and line["name"] == "apps.inventory.services"
+    assert line["levelname"] == "INFO" and line["name"] == "apps.inventory.holds"
     assert f"hold={response.json()['id']}" in line["message"]
     assert f"event={event.id}" in line["message"]
     # Outside a request, the id is a dash rather than missing.

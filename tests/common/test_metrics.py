@@ -11,8 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from apps.bookings.services import confirm_booking
 from apps.common.errors import Conflict
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import EventSeat
-from apps.inventory.services import hold_seats
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event
 

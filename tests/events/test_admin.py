@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from apps.bookings.services import confirm_booking
 from apps.events.models import Event, PriceTier, TierAssignment, Venue
-from apps.events.services import SEAT_SPACING, SECTION_GAP, generate_seat_layout
+from apps.inventory.holds import hold_seats
+from apps.inventory.layouts import SEAT_SPACING, SECTION_GAP, generate_seat_layout
 from apps.inventory.models import EventSeat, Seat
-from apps.inventory.services import hold_seats
 from apps.payments.providers.base import CardDetails
 from tests.factories import (
     EventFactory,

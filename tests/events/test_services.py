@@ -4,21 +4,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from apps.bookings.services import cancel_booking, confirm_booking
+from apps.bookings.services import cancel_booking, cancel_event, confirm_booking
 from apps.common.errors import InvalidRequest, NotFound, RuleBroken
 from apps.events.models import Event, TierAssignment
-from apps.events.services import (
-    SEAT_SPACING,
-    SECTION_GAP,
-    apply_tier_assignments,
-    cancel_event,
-    generate_seat_layout,
-    publish_event,
-    section_names,
-    set_seat_price_tier,
-)
+from apps.inventory.holds import hold_seats
+from apps.inventory.layouts import SEAT_SPACING, SECTION_GAP, generate_seat_layout, section_names
 from apps.inventory.models import EventSeat, Seat
-from apps.inventory.services import hold_seats
+from apps.inventory.publishing import apply_tier_assignments, publish_event
+from apps.inventory.seats import set_seat_price_tier
 from apps.payments.providers.base import CardDetails
 from tests.factories import (
     EventFactory,

@@ -9,9 +9,9 @@ from django.utils import timezone
 from apps.bookings.services import cancel_booking, confirm_booking
 from apps.common.errors import PaymentRequired
 from apps.inventory import lockstats
-from apps.inventory.locks import LockResult
+from apps.inventory.holds import hold_seats
+from apps.inventory.holds.locks import LockResult
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import hold_seats
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, on_sale_event
 

@@ -10,10 +10,11 @@ from django.utils import timezone
 
 from apps.common import metrics
 from apps.common.errors import Conflict
+from apps.common.redis import redis_connection
 from apps.inventory import lockstats
-from apps.inventory.locks import LockResult, redis_connection
+from apps.inventory.holds import hold_seats
+from apps.inventory.holds.locks import LockResult
 from apps.inventory.models import EventSeat, LockStat
-from apps.inventory.services import hold_seats
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, on_sale_event
 

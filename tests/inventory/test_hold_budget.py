@@ -12,8 +12,8 @@ import pytest
 from redis.connection import AbstractConnection
 
 from apps.common.errors import Conflict
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import Hold
-from apps.inventory.services import hold_seats
 from tests.factories import UserFactory, on_sale_event
 
 # A real transaction, as in production: inside the test's own transaction the service's atomic

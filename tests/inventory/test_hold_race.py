@@ -8,8 +8,8 @@ import pytest
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.common.errors import Conflict
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import hold_seats
 from tests.concurrency import run_at_once
 from tests.factories import UserFactory, on_sale_event
 from tests.inventory.invariants import assert_no_seat_taken_twice

@@ -1,4 +1,5 @@
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -6,19 +7,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from apps.bookings.services import cancel_event
 from apps.common.errors import Conflict, Gone, InvalidRequest, NotFound, RuleBroken
 from apps.events.models import Event
-from apps.events.services import cancel_event
+from apps.inventory.holds import expire_holds, extend_hold, hold_seats, release_hold
+from apps.inventory.holds.best_available import candidate_blocks
+from apps.inventory.holds.claim import SeatLine
 from apps.inventory.models import EventSeat, Hold
 from apps.inventory.selectors import event_seat_map
-from apps.inventory.services import (
-    candidate_blocks,
-    expire_holds,
-    extend_hold,
-    forget_taken_seats,
-    hold_seats,
-    release_hold,
-)
+from apps.inventory.snapshot import forget as forget_taken_seats
 from tests.factories import UserFactory, on_sale_event
 
 pytestmark = pytest.mark.django_db
@@ -295,6 +292,7 @@ def test_candidate_blocks_are_adjacent_and_best_first():
         (6, "A", "2", 2, 10.0, 10.0),
         (7, "A", "2", 3, 20.0, 10.0),
     ]
+    seats = [SeatLine(*seat, price=Decimal("10.00"), tier="Stalls") for seat in seats]
     blocks = candidate_blocks(seats, 2, centre_x=15.0)
     assert blocks[0] == [1, 2]  # the front row wins even off centre
     assert [2, 4] not in blocks  # seat 3 is missing: not adjacent

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import EventSeat, Seat
-from apps.inventory.services import hold_seats
 from tests.factories import PriceTierFactory, UserFactory, on_sale_event
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from apps.bookings.services import confirm_booking
-from apps.inventory.services import hold_seats
+from apps.inventory.holds import hold_seats
 from apps.payments.models import Payment, Refund, SandboxCharge
 from apps.payments.providers.base import CardDetails, ProviderError
 from apps.payments.providers.sandbox import SandboxProvider

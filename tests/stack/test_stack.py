@@ -21,8 +21,8 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import hold_seats
 from tests.factories import UserFactory, on_sale_event
 
 pytestmark = [pytest.mark.stack, pytest.mark.django_db(transaction=True)]

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from apps.bookings.models import Booking, Ticket
 from apps.events.models import Event
+from apps.inventory import holds as inventory_holds
 from apps.inventory import selectors as inventory_selectors
-from apps.inventory import services as inventory_services
 from apps.inventory.models import EventSeat, Hold
 from apps.payments.models import Payment, SandboxCharge
 from tests import factories
@@ -61,7 +61,7 @@ def buyer_client(client, buyer):
 
 @pytest.fixture
 def hold(event, buyer):
-    return inventory_services.hold_seats(
+    return inventory_holds.hold_seats(
         user=buyer, event_id=event.id, event_seat_ids=seat_ids(event, 2)
     )
 
@@ -73,7 +73,7 @@ def checkout_url(hold_id):
 class TestHold:
     def test_holds_the_picked_seats_and_goes_to_checkout(self, buyer_client, buyer, event):
         ids = seat_ids(event, 3)
-        response = buyer_client.post(reverse("bookings:hold", args=[event.id]), {"seat": ids})
+        response = buyer_client.post(reverse("holds:create", args=[event.id]), {"seat": ids})
         hold = Hold.objects.get(user=buyer)
         assert response.status_code == 302
         assert response.url == checkout_url(hold.id)
@@ -81,7 +81,7 @@ class TestHold:
 
     def test_best_available(self, buyer_client, buyer, event):
         response = buyer_client.post(
-            reverse("bookings:hold", args=[event.id]),
+            reverse("holds:create", args=[event.id]),
             {"mode": "best", "quantity": "2", "section": "A"},
         )
         hold = Hold.objects.get(user=buyer)
@@ -92,7 +92,8 @@ class TestHold:
         from decimal import Decimal
 
         from apps.events.models import TierAssignment
-        from apps.events.services import generate_seat_layout, publish_event
+        from apps.inventory.layouts import generate_seat_layout
+        from apps.inventory.publishing import publish_event
 
         draft = factories.EventFactory()
         generate_seat_layout(venue=draft.venue, sections=["A", "B"], rows=2, seats_per_row=4)
@@ -103,7 +104,7 @@ class TestHold:
         assert "Premium — 80.00 EUR" in buyer_client.get(event.get_absolute_url()).content.decode()
 
         buyer_client.post(
-            reverse("bookings:hold", args=[event.id]),
+            reverse("holds:create", args=[event.id]),
             {"mode": "best", "quantity": "2", "section": "", "price_tier": str(premium.id)},
         )
         hold = Hold.objects.get(user=buyer)
@@ -113,7 +114,7 @@ class TestHold:
 
     def test_logged_out_buyer_is_sent_to_log_in_and_back_with_the_seats(self, client, event):
         ids = seat_ids(event, 2)
-        response = client.post(reverse("bookings:hold", args=[event.id]), {"seat": ids})
+        response = client.post(reverse("holds:create", args=[event.id]), {"seat": ids})
         assert response.status_code == 302
         url = urlsplit(response.url)
         assert url.path == reverse("accounts:login")
@@ -123,7 +124,7 @@ class TestHold:
 
     def test_logged_out_best_available_comes_back_filled_in(self, client, event):
         response = client.post(
-            reverse("bookings:hold", args=[event.id]),
+            reverse("holds:create", args=[event.id]),
             {"mode": "best", "quantity": "3", "section": "A"},
         )
         back = parse_qs(urlsplit(response.url).query)["next"][0]
@@ -133,11 +134,11 @@ class TestHold:
 
     def test_a_taken_seat_gives_a_friendly_message_and_keeps_the_rest(self, buyer_client, event):
         ids = seat_ids(event, 3)
-        inventory_services.hold_seats(
+        inventory_holds.hold_seats(
             user=factories.UserFactory(), event_id=event.id, event_seat_ids=[ids[1]]
         )
         response = buyer_client.post(
-            reverse("bookings:hold", args=[event.id]), {"seat": ids}, follow=True
+            reverse("holds:create", args=[event.id]), {"seat": ids}, follow=True
         )
         assert response.redirect_chain[-1][0] == (
             f"{event.get_absolute_url()}?seats={ids[0]}%2C{ids[2]}"
@@ -147,33 +148,33 @@ class TestHold:
 
     def test_too_many_seats_is_refused_by_the_service(self, buyer_client, buyer, event):
         response = buyer_client.post(
-            reverse("bookings:hold", args=[event.id]), {"seat": seat_ids(event, 5)}, follow=True
+            reverse("holds:create", args=[event.id]), {"seat": seat_ids(event, 5)}, follow=True
         )
         assert messages_of(response) == ["You can hold at most 4 seats per order."]
         assert not Hold.objects.filter(user=buyer).exists()
 
     def test_nothing_picked(self, buyer_client, event):
-        response = buyer_client.post(reverse("bookings:hold", args=[event.id]), {}, follow=True)
+        response = buyer_client.post(reverse("holds:create", args=[event.id]), {}, follow=True)
         assert messages_of(response) == ["Choose at least one seat."]
 
     def test_a_second_hold_leads_to_the_first(self, buyer_client, event, hold):
         response = buyer_client.post(
-            reverse("bookings:hold", args=[event.id]), {"seat": seat_ids(event, 4)[3:]}
+            reverse("holds:create", args=[event.id]), {"seat": seat_ids(event, 4)[3:]}
         )
         assert response.url == checkout_url(hold.id)
 
     def test_not_on_sale(self, buyer_client, event):
         Event.objects.filter(pk=event.pk).update(status=Event.Status.CANCELLED)
         response = buyer_client.post(
-            reverse("bookings:hold", args=[event.id]), {"seat": seat_ids(event, 1)}, follow=True
+            reverse("holds:create", args=[event.id]), {"seat": seat_ids(event, 1)}, follow=True
         )
         assert messages_of(response) == ["Tickets for this event are not on sale now."]
 
     def test_unknown_event_is_404(self, buyer_client):
-        assert buyer_client.post(reverse("bookings:hold", args=[999999])).status_code == 404
+        assert buyer_client.post(reverse("holds:create", args=[999999])).status_code == 404
 
     def test_get_is_not_allowed(self, buyer_client, event):
-        assert buyer_client.get(reverse("bookings:hold", args=[event.id])).status_code == 405
+        assert buyer_client.get(reverse("holds:create", args=[event.id])).status_code == 405
 
 
 class TestCheckoutPage:
@@ -209,14 +210,14 @@ class TestCheckoutPage:
         assert 'id="pay-form"' not in html
 
     def test_release(self, buyer_client, hold, event):
-        response = buyer_client.post(reverse("bookings:release", args=[hold.id]), follow=True)
+        response = buyer_client.post(reverse("holds:release", args=[hold.id]), follow=True)
         assert response.redirect_chain[-1][0] == event.get_absolute_url()
         assert messages_of(response) == ["Your seats have been released."]
         hold.refresh_from_db()
         assert hold.status == Hold.Status.RELEASED
 
     def test_extend(self, buyer_client, hold):
-        response = buyer_client.post(reverse("bookings:extend", args=[hold.id]), follow=True)
+        response = buyer_client.post(reverse("holds:extend", args=[hold.id]), follow=True)
         assert messages_of(response)[0].startswith("Done: your seats are held until")
         before = hold.expires_at
         hold.refresh_from_db()
@@ -330,7 +331,7 @@ class TestBookingPages:
         self, buyer_client, booking, buyer, django_assert_num_queries
     ):
         other_event = factories.on_sale_event()
-        other_hold = inventory_services.hold_seats(user=buyer, event_id=other_event.id, quantity=3)
+        other_hold = inventory_holds.hold_seats(user=buyer, event_id=other_event.id, quantity=3)
         from apps.bookings.services import confirm_booking
         from apps.payments.providers.base import CardDetails
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.events.models import Event
+from apps.inventory import holds as inventory_holds
 from apps.inventory import selectors as inventory_selectors
-from apps.inventory import services as inventory_services
 from apps.inventory.models import EventSeat
 from tests import factories
 
@@ -157,7 +157,7 @@ class TestEventPage:
     def test_the_buyers_live_hold_is_pointed_out(self, client):
         event = factories.on_sale_event()
         buyer = factories.UserFactory()
-        hold = inventory_services.hold_seats(user=buyer, event_id=event.id, quantity=2)
+        hold = inventory_holds.hold_seats(user=buyer, event_id=event.id, quantity=2)
         client.force_login(buyer)
         html = client.get(event.get_absolute_url()).content.decode()
         assert reverse("bookings:checkout", args=[hold.id]) in html
@@ -185,7 +185,7 @@ class TestAvailabilityFeed:
     def test_lists_held_and_sold_seats(self, client):
         event = factories.on_sale_event(rows=1, seats_per_row=4)
         ids = [s["id"] for s in inventory_selectors.event_seat_map(event.id)]
-        inventory_services.hold_seats(
+        inventory_holds.hold_seats(
             user=factories.UserFactory(), event_id=event.id, event_seat_ids=ids[:1]
         )
         EventSeat.objects.filter(pk=ids[1]).update(status=EventSeat.Status.SOLD)
@@ -198,7 +198,7 @@ class TestAvailabilityFeed:
 
     def test_an_expired_hold_counts_as_available_at_once(self, client):
         event = factories.on_sale_event(rows=1, seats_per_row=2)
-        hold = inventory_services.hold_seats(
+        hold = inventory_holds.hold_seats(
             user=factories.UserFactory(), event_id=event.id, quantity=1
         )
         past = timezone.now() - timedelta(seconds=1)

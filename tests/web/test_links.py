@@ -9,7 +9,7 @@ from django.contrib.staticfiles import finders
 from django.urls import Resolver404, resolve, reverse
 
 from apps.bookings.services import confirm_booking
-from apps.inventory import services as inventory_services
+from apps.inventory import holds as inventory_holds
 from apps.payments.providers.base import CardDetails
 from tests import factories
 
@@ -26,13 +26,13 @@ def test_every_link_on_the_buyer_pages_works(client):
     event = factories.on_sale_event()
     other = factories.on_sale_event()
     buyer = factories.UserFactory()
-    paid = inventory_services.hold_seats(user=buyer, event_id=event.id, quantity=2)
+    paid = inventory_holds.hold_seats(user=buyer, event_id=event.id, quantity=2)
     booking = confirm_booking(
         user=buyer,
         hold_id=paid.id,
         card=CardDetails.parse(number="4242424242424242", exp_month=1, exp_year=2040, cvc="123"),
     )
-    open_hold = inventory_services.hold_seats(user=buyer, event_id=other.id, quantity=1)
+    open_hold = inventory_holds.hold_seats(user=buyer, event_id=other.id, quantity=1)
 
     anonymous = [
         "/",

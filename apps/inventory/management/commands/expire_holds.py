@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from apps.inventory.services import expire_holds
+from apps.inventory.holds import expire_holds
 
 
 class Command(BaseCommand):

@@ -13,7 +13,6 @@ seconds so that every buyer doesn't pay the connect timeout.
 
 import logging
 import secrets
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,8 +21,9 @@ from django.conf import settings
 from redis.exceptions import RedisError
 
 from apps.common import metrics
+from apps.common.redis import redis_connection, redis_health, redis_key, registered_script
 
-from . import lockstats
+from .. import lockstats
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,6 @@ end
 )
 
 _RETRY_SLEEP_SECONDS = 0.005
-_BACKOFF_AFTER_FAILURE_SECONDS = 5.0
 
 
 class SeatsBusy(Exception):
@@ -70,49 +69,8 @@ class LockResult:
     busy_ids: list[int] = field(default_factory=list)
 
 
-class _RedisHealth:
-    """Per-process circuit breaker: after a Redis failure, skip Redis for a few seconds."""
-
-    def __init__(self):
-        self._down_until = 0.0
-        self._lock = threading.Lock()
-
-    def available(self) -> bool:
-        return time.monotonic() >= self._down_until
-
-    def failed(self):
-        with self._lock:
-            self._down_until = time.monotonic() + _BACKOFF_AFTER_FAILURE_SECONDS
-
-    def reset(self):
-        with self._lock:
-            self._down_until = 0.0
-
-
-redis_health = _RedisHealth()
-_scripts: dict = {}
-
-
-def redis_connection():
-    """The django-redis connection, or None when the shop runs without Redis."""
-    if not settings.USING_REDIS:
-        return None
-    from django_redis import get_redis_connection
-
-    return get_redis_connection("default")
-
-
-def registered_script(conn, name: str, source: str):
-    """The script, registered once per Redis client (EVALSHA after the first call)."""
-    key = (id(conn), name)
-    if key not in _scripts:
-        _scripts[key] = conn.register_script(source)
-    return _scripts[key]
-
-
 def lock_key(event_seat_id: int) -> str:
-    prefix = settings.CACHES["default"].get("KEY_PREFIX", "ticketing")
-    return f"{prefix}:seatlock:{event_seat_id}"
+    return redis_key("seatlock", event_seat_id)
 
 
 @contextmanager

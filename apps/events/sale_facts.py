@@ -1,0 +1,56 @@
+"""What the hold path needs to know about an event, kept by each process for a second.
+
+Whether an event is on sale changes rarely (staff publish it, cancel it, move its sales window),
+yet every hold needs to know. Each process keeps what it read for SALE_FACTS_SECONDS instead of
+reading the event on every hold. This app owns events, so it forgets them: its services call
+`forget_sale_facts` on every write, and a model save or delete elsewhere (the admin's edit form)
+does so through the signal in apps.py. Other processes see a change within the second; checkout
+re-reads the event's status, so a hold that slips in just after a cancellation never becomes a
+sale."""
+
+from apps.common.errors import NotFound
+from apps.common.process_cache import MISSING, ProcessCache
+
+from .models import Event
+
+SALE_FACTS_SECONDS = 1.0
+SALE_FACT_FIELDS = (
+    "id",
+    "status",
+    "starts_at",
+    "sales_start",
+    "sales_end",
+    "hold_minutes",
+    "max_seats_per_order",
+    "currency",
+    "venue_id",
+)
+_facts = ProcessCache("event-sale-facts", seconds=SALE_FACTS_SECONDS, max_entries=1024)
+
+
+def sale_facts(event_id) -> Event:
+    """The event with just SALE_FACT_FIELDS loaded, at most a second old; 404 for no event."""
+    try:
+        event = _facts.get(event_id)
+    except TypeError:  # unhashable: not an id at all
+        event = MISSING
+    if event is not MISSING:
+        return event
+    try:
+        event = Event.objects.only(*SALE_FACT_FIELDS).get(pk=event_id)
+    except (Event.DoesNotExist, ValueError, TypeError):
+        raise NotFound("There is no such event.", code="event_not_found") from None
+    return _facts.set(event.pk, event)
+
+
+def forget_sale_facts(event_id=None):
+    """This process forgets one event's facts (all events' when None)."""
+    if event_id is None:
+        _facts.forget()
+    else:
+        _facts.forget(event_id)
+
+
+def on_sale_now(event_id) -> bool:
+    """Read fresh, never from the copy: checkout's last look before it sells."""
+    return Event.objects.filter(pk=event_id, status=Event.Status.ON_SALE).exists()

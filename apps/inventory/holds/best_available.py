@@ -1,0 +1,105 @@
+"""Best available: the buyer asks for `quantity` adjacent seats and the shop picks the block.
+
+The free seats are read without locks; the best blocks are tried in turn, each claimed with
+`FOR UPDATE SKIP LOCKED` (apps.inventory.seats.hold_free_seats, locked=False) so that concurrent
+buyers spread over different blocks instead of queueing on the best one. A block that isn't
+wholly ours is rolled back and the next one tried."""
+
+from collections import defaultdict
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Max, Min
+from django.db.models.functions import Now
+
+from apps.events.models import Event
+
+from .. import seats
+from ..models import EventSeat, Seat
+from .claim import SEAT_LINE_LOOKUPS, SeatLine, created, live_hold_of, one_hold_per_buyer
+from .refusals import BlockBusy, active_hold_exists, no_block
+from .snapshot_refusal import may_hold_seats_here, refuse_known_sold_out
+
+# Tries this many blocks of one reading of the free seats, and reads again this many times,
+# before saying there is no block (in a rush the first reading goes stale fast).
+BEST_AVAILABLE_TRIES = 8
+BEST_AVAILABLE_ROUNDS = 4
+
+
+def hold_best_available(user, event: Event, quantity: int, section, price_tier_id):
+    refuse_known_sold_out(user, event, quantity, section)  # layer 0
+    free = EventSeat.objects.filter(event=event).filter(seats.free_seat_q())
+    if section:
+        free = free.filter(seat__section=section)
+    if price_tier_id:
+        free = free.filter(price_tier_id=price_tier_id)
+    centre_x = _venue_centre_x(event)
+    for _ in range(BEST_AVAILABLE_ROUNDS):
+        rows = list(
+            free.annotate(db_now=Now(), **SEAT_LINE_LOOKUPS).values_list(
+                "id", *SEAT_LINE_LOOKUPS, "db_now"
+            )
+        )
+        lines = {row[0]: SeatLine(*row[:8]) for row in rows}
+        blocks = candidate_blocks(lines.values(), quantity, centre_x)
+        if not blocks:
+            break
+        for block in blocks[:BEST_AVAILABLE_TRIES]:
+            try:
+                return _claim_block(user, event, [lines[i] for i in block], rows[0][8])
+            except BlockBusy:
+                continue
+    # A buyer who already holds seats here is better served by being sent to that hold than
+    # by hearing that there is no block.
+    live = live_hold_of(user, event) if may_hold_seats_here(user, event) else None
+    if live is not None:
+        raise active_hold_exists(live)
+    raise no_block(quantity, section)
+
+
+def _claim_block(user, event: Event, lines: list[SeatLine], db_now):
+    """Layer 2 for a block: the new hold, the lock and the move are one statement."""
+    ids = sorted(line.id for line in lines)
+    with one_hold_per_buyer(user, event), transaction.atomic(durable=True):
+        hold, moved = seats.hold_free_seats(user, event, ids, db_now, locked=False)
+        if moved != len(ids):
+            raise BlockBusy
+    return created(hold, user, event, lines, "best_available")
+
+
+def candidate_blocks(lines, quantity: int, centre_x: float) -> list[list[int]]:
+    """Blocks of `quantity` adjacent seats (consecutive numbers in one row of a section) of
+    these SeatLines, best first: front rows first, then nearest the centre."""
+    by_row = defaultdict(list)
+    for line in lines:
+        by_row[(line.section, line.row)].append((line.number, line.id, line.x, line.y))
+    scored = []
+    for row_seats in by_row.values():
+        row_seats.sort()
+        for start in range(len(row_seats) - quantity + 1):
+            block = row_seats[start : start + quantity]
+            if block[-1][0] - block[0][0] != quantity - 1:
+                continue
+            mid_x = (block[0][2] + block[-1][2]) / 2
+            scored.append((block[0][3], abs(mid_x - centre_x), [s[1] for s in block]))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    # Neighbouring blocks overlap; keep disjoint ones so each try is a real alternative.
+    chosen, used = [], set()
+    for _, _, ids in scored:
+        if used.isdisjoint(ids):
+            chosen.append(ids)
+            used.update(ids)
+    return chosen
+
+
+def _venue_centre_x(event: Event) -> float:
+    """The x the picker aims for; the physical layout changes rarely."""
+    key = f"venue-centre:{event.venue_id}"
+    centre = cache.get(key)
+    if centre is None:
+        bounds = Seat.objects.filter(venue_id=event.venue_id).aggregate(
+            left=Min("x"), right=Max("x")
+        )
+        centre = ((bounds["left"] or 0) + (bounds["right"] or 0)) / 2
+        cache.set(key, centre, 300)
+    return centre

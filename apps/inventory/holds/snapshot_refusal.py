@@ -1,0 +1,42 @@
+"""Layer 0 of the seat-hold protocol: refusal from the taken-seat snapshot, the cheap "no".
+
+A rush ends in a storm of requests for seats that are already gone (at the end of a sale eight
+in nine requests are refusals). Those are refused here from this process's snapshot of the
+event's taken seats (apps.inventory.snapshot, at most a second old), without a Redis lock or a
+database transaction. This layer may only refuse: every acceptance is decided by layer 2.
+
+A buyer who holds seats on the event in the snapshot is let through, so that layer 2 can tell
+them about that hold instead (active_hold_exists)."""
+
+from django.utils import timezone
+
+from apps.events.models import Event
+
+from .. import snapshot
+from .refusals import no_block, seats_unavailable
+
+
+def refuse_seats_known_taken(user, event: Event, ids: list[int]) -> None:
+    if not snapshot.enabled():
+        return
+    taken = snapshot.taken_seats(event.pk)
+    if user.pk in taken.holders:
+        return
+    gone = taken.gone(ids, timezone.now())
+    if gone:
+        raise seats_unavailable(gone)
+
+
+def refuse_known_sold_out(user, event: Event, quantity: int, section) -> None:
+    """Best available after a sell-out: fewer free seats in the whole event than asked for."""
+    if not snapshot.enabled():
+        return
+    taken = snapshot.taken_seats(event.pk)
+    if user.pk not in taken.holders and taken.free(timezone.now()) < quantity:
+        raise no_block(quantity, section)
+
+
+def may_hold_seats_here(user, event: Event) -> bool:
+    """False only when the snapshot knows this buyer holds no seats on the event (saves the
+    look-up of their hold on a refusal)."""
+    return not snapshot.enabled() or user.pk in snapshot.taken_seats(event.pk).holders

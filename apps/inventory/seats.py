@@ -1,0 +1,313 @@
+"""Every write to EventSeat, and the rule of what a free seat is.
+
+This module is the only code that creates, holds, sells, returns, re-prices or frees event seats
+(a test keeps it that way: tests/inventory/test_seat_ownership.py). Publishing and re-pricing
+(apps.inventory.publishing), holds (apps.inventory.holds) and checkout and cancellation
+(apps.bookings) call these functions. Each one forgets the per-process snapshot of taken seats
+(apps.inventory.snapshot) where it frees seats, so that this process never refuses a seat it
+has just freed itself.
+
+Where PostgreSQL runs a statement written out (on the hot path, or to do in one statement what
+the ORM needs several for), its ORM twin for SQLite (the embedded default) sits right beside it.
+Table and column names come from the models' _meta. Lock order, as everywhere: Redis seat locks,
+then Hold rows, then EventSeat rows by id.
+"""
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from apps.common.errors import InvalidRequest, NotFound, RuleBroken
+from apps.events.models import Event, PriceTier
+
+from . import snapshot
+from .models import EventSeat, Hold, Seat
+
+AVAILABLE, HELD, SOLD = EventSeat.Status.AVAILABLE, EventSeat.Status.HELD, EventSeat.Status.SOLD
+SEATS = EventSeat._meta.db_table
+HOLDS = Hold._meta.db_table
+
+
+# --- The rule: a seat is free when available, or held by a hold whose time has passed --------
+# In the three forms it is needed in. The clock is always the database's (or, in Python, the
+# database clock read with the rows), so that every process agrees on when a hold ends.
+
+
+def free_seat_q() -> Q:
+    """The ORM form."""
+    return Q(status=AVAILABLE) | Q(status=HELD, held_until__lte=Now())
+
+
+# The SQL form, for statements on the seat table with no alias.
+FREE_SEAT_SQL = (
+    f"(status = '{AVAILABLE}' OR (status = '{HELD}' AND held_until <= statement_timestamp()))"
+)
+
+
+def is_free(status: str, held_until: datetime | None, db_now: datetime) -> bool:
+    """The Python form, for rows read (and locked) together with the database clock."""
+    return status == AVAILABLE or (status == HELD and held_until <= db_now)
+
+
+# --- Publishing and prices ---------------------------------------------------------------------
+
+
+def create_event_seats(event: Event, tier_of) -> int:
+    """One EventSeat per seat of the event's venue that has none yet, priced by `tier_of(section,
+    row)`; set-based. Returns how many were created."""
+    seats = list(Seat.objects.filter(venue_id=event.venue_id).values_list("id", "section", "row"))
+    if not seats:
+        raise RuleBroken(
+            "The venue has no seats; generate its seat layout first.", code="venue_has_no_seats"
+        )
+    have = set(EventSeat.objects.filter(event=event).values_list("seat_id", flat=True))
+    created = EventSeat.objects.bulk_create(
+        [
+            EventSeat(event=event, seat_id=seat_id, price_tier_id=tier_of(section, row))
+            for seat_id, section, row in seats
+            if seat_id not in have
+        ],
+        batch_size=2000,
+    )
+    snapshot.forget(event.pk)
+    return len(created)
+
+
+def reprice_available(event: Event, tier_of) -> int:
+    """Moves the event's available seats to the tier `tier_of(section, row)` gives; returns how
+    many changed. Held seats keep their price so that a buyer's total never changes under them,
+    sold seats the price their ticket was bought at; a seat being held at this very moment is
+    skipped rather than waited for."""
+    with transaction.atomic():
+        rows = (
+            EventSeat.objects.filter(event=event, status=AVAILABLE)
+            .select_for_update(of=("self",), skip_locked=True)
+            .order_by("id")
+            .values_list("id", "seat__section", "seat__row", "price_tier_id")
+        )
+        by_tier: dict[int, list[int]] = {}
+        for seat_id, section, row, current in rows:
+            wanted = tier_of(section, row)
+            if wanted != current:
+                by_tier.setdefault(wanted, []).append(seat_id)
+        return sum(
+            EventSeat.objects.filter(id__in=ids, status=AVAILABLE).update(price_tier_id=tier_id)
+            for tier_id, ids in by_tier.items()
+        )
+
+
+def set_seat_price_tier(*, event_seat_id: int, price_tier_id: int) -> EventSeat:
+    """Moves one available seat to another price tier of its event (staff fixing a single seat;
+    whole sections go through tier assignments)."""
+    with transaction.atomic():
+        try:
+            seat = EventSeat.objects.select_for_update(of=("self",)).get(pk=event_seat_id)
+        except (EventSeat.DoesNotExist, ValueError, TypeError):
+            raise NotFound("There is no such event seat.", code="event_seat_not_found") from None
+        if not PriceTier.objects.filter(pk=price_tier_id, event_id=seat.event_id).exists():
+            raise InvalidRequest(
+                "Choose a price tier of this event.",
+                fields={"price_tier": ["Not a price tier of this event."]},
+            )
+        if seat.status != AVAILABLE:
+            raise RuleBroken(
+                f"This seat is {seat.get_status_display().lower()}; its price cannot change now.",
+                code="seat_not_available",
+            )
+        EventSeat.objects.filter(pk=seat.pk).update(price_tier_id=price_tier_id)
+        seat.price_tier_id = price_tier_id
+    return seat
+
+
+# --- Holding -----------------------------------------------------------------------------------
+
+# PostgreSQL: a new hold and the move of its seats are one statement, the hold's INSERT in a CTE
+# that the seats' UPDATE points at (half a hold cannot exist even inside the transaction).
+_NEW_HOLD_CTE = f"""
+new_hold AS (
+    INSERT INTO {HOLDS}
+        (id, event_id, user_id, status, expires_at, extensions, created_at, updated_at)
+    VALUES (%(hold)s, %(event)s, %(user)s, '{Hold.Status.ACTIVE}', %(until)s, 0, %(now)s, %(now)s)
+    RETURNING id
+)"""  # noqa: S608 - built from constants only
+_HOLD_IT = f"status = '{HELD}', hold_id = (SELECT id FROM new_hold), held_until = %(until)s"  # noqa: S608
+
+# Chosen seats, already row-locked by the caller: the conditional update, its count checked.
+_HOLD_LOCKED_SQL = f"""
+WITH {_NEW_HOLD_CTE}
+UPDATE {SEATS} SET {_HOLD_IT}
+WHERE id = ANY(%(ids)s) AND {FREE_SEAT_SQL}
+"""  # noqa: S608 - built from constants only
+
+# Best available: those of the block's seats that are free and not locked by another buyer this
+# instant are locked and moved in the same statement; locked seats are skipped, never waited for.
+_HOLD_UNLOCKED_SQL = f"""
+WITH {_NEW_HOLD_CTE}, locked AS (
+    SELECT id FROM {SEATS}
+    WHERE id = ANY(%(ids)s) AND {FREE_SEAT_SQL}
+    ORDER BY id
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE {SEATS} s SET {_HOLD_IT}
+FROM locked WHERE s.id = locked.id
+"""  # noqa: S608 - built from constants only
+
+
+def hold_free_seats(user, event: Event, ids: list[int], db_now, *, locked: bool):
+    """Creates an active hold for the buyer and moves to it those of `ids` that are free;
+    returns (hold, how many seats moved): the caller refuses anything short of all of them by
+    rolling back. `locked`: the caller row-locked the seats already (chosen seats); otherwise
+    seats another transaction has locked are skipped (best available). In the caller's
+    transaction."""
+    expires_at = db_now + timedelta(minutes=event.hold_minutes)
+    if connection.vendor != "postgresql":
+        # SQLite serialises writers: nothing to lock or skip, the conditional move is enough.
+        hold = Hold.objects.create(user=user, event=event, expires_at=expires_at)
+        moved = (
+            EventSeat.objects.filter(id__in=ids)
+            .filter(free_seat_q())
+            .update(status=HELD, hold=hold, held_until=expires_at)
+        )
+        return hold, moved
+    hold = Hold(
+        id=uuid.uuid4(),
+        user=user,
+        event=event,
+        expires_at=expires_at,
+        created_at=db_now,
+        updated_at=db_now,
+    )
+    params = {
+        "hold": hold.id,
+        "event": event.pk,
+        "user": user.pk,
+        "until": expires_at,
+        "now": db_now,
+        "ids": ids,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLD_LOCKED_SQL if locked else _HOLD_UNLOCKED_SQL, params)
+        moved = cursor.rowcount
+    hold._state.adding = False
+    hold._state.db = connection.alias
+    return hold, moved
+
+
+def extend_held_seats(hold: Hold, until: datetime) -> int:
+    """The hold's seats are held until `until` (the caller has the hold row-locked)."""
+    return EventSeat.objects.filter(hold=hold, status=HELD).update(held_until=until)
+
+
+def free_seats_of_holds(event_id: int, hold_ids: list) -> int:
+    """The seats these holds still have go back on sale (the caller has the holds row-locked,
+    or is ending them in the same transaction)."""
+    freed = EventSeat.objects.filter(hold_id__in=hold_ids, status=HELD).update(
+        status=AVAILABLE, hold=None, held_until=None
+    )
+    _forget_taken(event_id)
+    return freed
+
+
+# --- Selling and returning ---------------------------------------------------------------------
+
+
+def lock_seats_for_sale(hold: Hold, seat_ids: list[int]) -> bool:
+    """Row-locks the seats in id order and tells whether they can all be sold to this hold:
+    each is still the hold's, or free again (its hold ran out and nobody took it since). The
+    seat rows themselves decide, not the hold: they are what another buyer could have taken.
+    In the caller's transaction, with the hold row-locked."""
+    rows = list(
+        EventSeat.objects.filter(id__in=seat_ids)
+        .select_for_update(of=("self",))
+        .order_by("id")
+        .annotate(db_now=Now())
+        .values_list("status", "hold_id", "held_until", "db_now")
+    )
+    return len(rows) == len(set(seat_ids)) and all(
+        (status == HELD and hold_id == hold.pk) or is_free(status, held_until, db_now)
+        for status, hold_id, held_until, db_now in rows
+    )
+
+
+def sell(seat_ids: list[int]) -> None:
+    """Marks the seats sold; the caller checked under row locks that they can be."""
+    sold = (
+        EventSeat.objects.filter(id__in=seat_ids)
+        .exclude(status=SOLD)
+        .update(status=SOLD, hold=None, held_until=None)
+    )
+    if sold != len(seat_ids):
+        raise RuntimeError("seat rows changed under their row locks")
+
+
+def return_sold(event_id: int, seat_ids: list[int]) -> int:
+    """Sold seats go back on sale (a cancelled booking); row-locked in id order first, as every
+    writer of seat rows does. In the caller's transaction."""
+    list(
+        EventSeat.objects.filter(id__in=seat_ids)
+        .select_for_update(of=("self",))
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    returned = EventSeat.objects.filter(id__in=seat_ids, status=SOLD).update(status=AVAILABLE)
+    _forget_taken(event_id)
+    return returned
+
+
+def _forget_taken(event_id: int) -> None:
+    """This process stops refusing these seats: now, and again once the change is committed
+    (a snapshot read by another thread in between would still have them taken)."""
+    snapshot.forget(event_id)
+    transaction.on_commit(lambda: snapshot.forget(event_id))
+
+
+# --- The sweep ---------------------------------------------------------------------------------
+
+_EXPIRE_SQL = f"""
+WITH due AS (
+    SELECT id FROM {HOLDS}
+    WHERE status = '{Hold.Status.ACTIVE}' AND expires_at <= now()
+    ORDER BY expires_at
+    LIMIT %s
+    FOR UPDATE SKIP LOCKED
+), ended AS (
+    UPDATE {HOLDS} h SET status = '{Hold.Status.EXPIRED}', ended_at = now()
+    FROM due WHERE h.id = due.id
+    RETURNING h.id
+), freed AS (
+    UPDATE {SEATS} s SET status = '{AVAILABLE}', hold_id = NULL, held_until = NULL
+    WHERE s.status = '{HELD}' AND s.hold_id IN (SELECT id FROM ended)
+    RETURNING s.id
+)
+SELECT (SELECT count(*) FROM ended), (SELECT count(*) FROM freed)
+"""  # noqa: S608 - built from constants only
+
+
+def expire_due_holds(batch_size: int) -> tuple[int, int]:
+    """Ends up to `batch_size` holds whose time has passed and frees their seats; returns
+    (holds, seats). Holds another transaction has locked are left for the next run."""
+    if connection.vendor == "postgresql":
+        # One statement: atomic on its own, and its row locks last only as long as it runs.
+        with connection.cursor() as cursor:
+            cursor.execute(_EXPIRE_SQL, [batch_size])
+            holds, seats = cursor.fetchone()
+            return holds, seats
+    # SQLite has no data-modifying CTEs: the same in three statements.
+    with transaction.atomic():
+        due = list(
+            Hold.objects.filter(status=Hold.Status.ACTIVE, expires_at__lte=Now())
+            .order_by("expires_at")
+            .values_list("id", flat=True)[:batch_size]
+        )
+        if not due:
+            return 0, 0
+        holds = Hold.objects.filter(id__in=due, status=Hold.Status.ACTIVE).update(
+            status=Hold.Status.EXPIRED, ended_at=Now()
+        )
+        seats = EventSeat.objects.filter(hold_id__in=due, status=HELD).update(
+            status=AVAILABLE, hold=None, held_until=None
+        )
+        return holds, seats

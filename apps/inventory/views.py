@@ -1,0 +1,116 @@
+"""The buyer's pages for a hold: "Hold seats" (chosen on the map) or "Best available" from the
+event page, and release or extend from checkout. Thin: the hold services decide everything,
+as they do for the API (apps.inventory.apis)."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from apps.common.errors import ShopError
+from apps.common.views import or_404
+from apps.events import selectors as event_selectors
+
+from . import holds, selectors
+
+# Seats a failed hold hands back to the event page so the buyer keeps the rest of their pick.
+SEAT_CODES_WITH_TAKEN_SEATS = {"seats_unavailable", "seat_busy"}
+
+
+def _int_or_raw(value: str):
+    """Whole numbers become ints; anything else goes to the service as typed, which refuses it
+    with its own message."""
+    value = (value or "").strip()
+    return int(value) if value.isdigit() else value
+
+
+def _event_url(event_id: int, **query) -> str:
+    event = event_selectors.get_public_event(event_id=event_id)
+    if event is None:
+        raise Http404("No such event")
+    url = event.get_absolute_url()
+    query = {k: v for k, v in query.items() if v}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+@require_POST
+def hold_create(request, event_id):
+    best = request.POST.get("mode") == "best"
+    seat_ids = [_int_or_raw(v) for v in request.POST.getlist("seat")]
+    quantity = _int_or_raw(request.POST.get("quantity", "")) if best else None
+    section = (request.POST.get("section") or "").strip() or None
+    tier = (request.POST.get("price_tier") or "").strip()
+    price_tier_id = int(tier) if best and tier.isdigit() else None
+
+    if not request.user.is_authenticated:
+        # Back to the same event after logging in, with the same seats picked.
+        if best:
+            back = _event_url(
+                event_id,
+                quantity=request.POST.get("quantity", ""),
+                section=section,
+                price_tier=price_tier_id,
+            )
+        else:
+            back = _event_url(
+                event_id, seats=",".join(str(i) for i in seat_ids if isinstance(i, int))
+            )
+        messages.info(request, "Log in or sign up to hold your seats; we will bring you back.")
+        return redirect_to_login(back)
+
+    try:
+        hold = or_404(
+            holds.hold_seats,
+            user=request.user,
+            event_id=event_id,
+            event_seat_ids=None if best else seat_ids,
+            quantity=quantity,
+            section=section if best else None,
+            price_tier_id=price_tier_id,
+        )
+    except ShopError as exc:
+        existing = exc.extra.get("hold")
+        if exc.code == "active_hold_exists" and existing:
+            messages.info(request, exc.detail)
+            return redirect("bookings:checkout", hold_id=existing)
+        keep = []
+        detail = exc.detail
+        if exc.code in SEAT_CODES_WITH_TAKEN_SEATS:
+            taken = set(exc.extra.get("seats") or [])
+            keep = [i for i in seat_ids if isinstance(i, int) and i not in taken]
+            detail += " The seat map shows what is free now."
+        messages.error(request, detail)
+        return redirect(_event_url(event_id, seats=",".join(map(str, keep))))
+    return redirect("bookings:checkout", hold_id=hold.id)
+
+
+@login_required
+@require_POST
+def hold_release(request, hold_id):
+    hold = or_404(selectors.get_hold_for_user, user=request.user, hold_id=hold_id)
+    try:
+        holds.release_hold(user=request.user, hold_id=hold.id)
+    except ShopError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, "Your seats have been released.")
+    return redirect(hold.event.get_absolute_url())
+
+
+@login_required
+@require_POST
+def hold_extend(request, hold_id):
+    hold = or_404(selectors.get_hold_for_user, user=request.user, hold_id=hold_id)
+    try:
+        hold = holds.extend_hold(user=request.user, hold_id=hold.id)
+    except ShopError as exc:
+        messages.error(request, exc.detail)
+    else:
+        local = timezone.localtime(hold.expires_at)
+        messages.success(request, f"Done: your seats are held until {local:%H:%M}.")
+    return redirect("bookings:checkout", hold_id=hold.id)
