@@ -4,9 +4,9 @@ from django.core.servers.basehttp import WSGIServer
 from rest_framework.test import APIClient
 
 from apps.accounts.authentication import forget_user
-from apps.events.selectors import forget_seat_maps
 from apps.inventory.locks import redis_health
 from apps.inventory.services import forget_event_facts, forget_taken_seats
+from apps.storefront.selectors import forget_seat_maps
 from tests import factories
 
 # The live server takes 32+ simultaneous connections in the HTTP race; Django's default listen
