@@ -5,7 +5,6 @@ from rest_framework.test import APIClient
 
 from apps.common.process_cache import forget_all as forget_process_caches
 from apps.common.redis import redis_health
-from apps.events.selectors import forget_seat_maps
 from tests import factories
 
 # The live server takes 32+ simultaneous connections in the HTTP race; Django's default listen
@@ -21,7 +20,6 @@ def _clean_cache():
     cache.clear()
     redis_health.reset()
     forget_process_caches()
-    forget_seat_maps()
     yield
     redis_health.reset()
 

@@ -4,8 +4,8 @@ from django.urls import include, path
 
 urlpatterns = [
     path("auth/", include("apps.accounts.api_urls")),
-    path("", include("apps.events.api_urls")),
+    path("", include("apps.storefront.api_urls")),
     path("", include("apps.inventory.api_urls")),
     path("", include("apps.bookings.api_urls")),
-    path("monitoring/", include("apps.inventory.monitoring_urls")),
+    path("monitoring/", include("apps.backoffice.api_urls")),
 ]

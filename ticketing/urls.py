@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -17,11 +16,8 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("bookings/", include("apps.inventory.urls")),
     path("bookings/", include("apps.bookings.urls")),
-    path("", include("apps.events.urls")),
+    path("", include("apps.storefront.urls")),
 ]
 
 handler404 = "apps.common.views.page_not_found"
 handler500 = "apps.common.views.server_error"
-
-if settings.DEBUG:
-    pass

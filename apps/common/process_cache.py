@@ -6,8 +6,8 @@ forgets entries itself when it changes the data in this process. Other processes
 when their copy runs out (`seconds`), which is why every entry has a short lifetime."""
 
 import threading
-import time
 from collections.abc import Callable, Hashable
+from time import monotonic  # looked up on every call, so that a test can move the clock
 from typing import Any
 
 _registry: dict[str, "ProcessCache"] = {}
@@ -34,7 +34,7 @@ class ProcessCache:
 
     def get(self, key: Hashable, default=MISSING):
         entry = self._entries.get(key)
-        if entry is None or time.monotonic() >= entry[0]:
+        if entry is None or monotonic() >= entry[0]:
             return default
         return entry[1]
 
@@ -46,7 +46,7 @@ class ProcessCache:
         with self._lock:
             if key not in self._entries and len(self._entries) >= self._max_entries:
                 del self._entries[next(iter(self._entries))]  # the oldest
-            self._entries[key] = (time.monotonic() + lifetime, value)
+            self._entries[key] = (monotonic() + lifetime, value)
         return value
 
     def forget(self, key: Hashable = MISSING):

@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.bookings",
     "apps.payments",
+    "apps.storefront",
+    "apps.backoffice",
 ]
 
 MIDDLEWARE = [

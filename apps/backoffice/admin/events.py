@@ -1,0 +1,219 @@
+"""Staff setup of events: price tiers and their assignments, the publish / re-apply tiers /
+cancel actions, seat counts in the list, and the monitoring pages (EventMonitoringAdminMixin).
+Every write goes through the services; this file only turns forms into service calls and
+service errors into messages a box office can act on."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
+from django.template.defaultfilters import pluralize
+
+from apps.bookings.services import cancel_event
+from apps.common.errors import ShopError
+from apps.events.models import Event, PriceTier, TierAssignment
+from apps.inventory.models import Seat
+from apps.inventory.publishing import apply_tier_assignments, publish_event
+from apps.inventory.selectors import PUBLIC_AVAILABLE, PUBLIC_HELD, PUBLIC_SOLD, seat_counts
+
+from .monitoring import EventMonitoringAdminMixin
+
+
+class PriceTierInline(admin.TabularInline):
+    model = PriceTier
+    fields = ("name", "price", "colour")
+    extra = 0
+    min_num = 0
+    verbose_name = "price tier"
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 0 if obj is not None and obj.price_tiers.exists() else 2
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "colour":
+            kwargs["widget"] = forms.TextInput(attrs={"type": "color"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class TierAssignmentForm(forms.ModelForm):
+    # Filled per request by TierAssignmentInline.get_formset: {section: {row, ...}} of the venue.
+    venue_rows: dict[str, set[str]] = {}
+
+    class Meta:
+        model = TierAssignment
+        fields = ("price_tier", "section", "row")
+
+    def clean(self):
+        cleaned = super().clean()
+        section, row = cleaned.get("section"), (cleaned.get("row") or "").strip()
+        cleaned["row"] = row
+        if section and row and row not in self.venue_rows.get(section, set()):
+            self.add_error("row", f"Section {section} has no row {row}.")
+        return cleaned
+
+
+class TierAssignmentInline(admin.TabularInline):
+    model = TierAssignment
+    form = TierAssignmentForm
+    fields = ("price_tier", "section", "row")
+    extra = 1
+    verbose_name = "price tier assignment"
+    verbose_name_plural = (
+        "Price tier assignments — which seats sell at which tier (a row beats its whole section; "
+        "seats not assigned get the cheapest tier)"
+    )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        form = formset.form
+        tiers = form.base_fields["price_tier"]
+        tiers.queryset = PriceTier.objects.filter(event=obj).select_related("event")
+        tiers.help_text = "Tiers added above appear here once saved."
+        venue_rows: dict[str, set[str]] = {}
+        if obj is not None:
+            for section, row in (
+                Seat.objects.filter(venue_id=obj.venue_id).values_list("section", "row").distinct()
+            ):
+                venue_rows.setdefault(section, set()).add(row)
+            used = TierAssignment.objects.filter(event=obj).values_list("section", flat=True)
+            known = sorted(set(venue_rows) | set(used))
+        else:
+            known = []
+        form.base_fields["section"] = forms.ChoiceField(
+            choices=[("", "---------")] + [(s, s) for s in known],
+            help_text="" if known else "The venue has no seats yet.",
+        )
+        form.venue_rows = venue_rows
+        return formset
+
+
+class EventChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # Sold/held/available for the whole page in one query, not one per row.
+        events = list(self.result_list)
+        counts = seat_counts([event.pk for event in events])
+        for event in events:
+            event.seat_count_by_status = counts.get(event.pk)
+
+
+@admin.register(Event)
+class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "title",
+        "venue",
+        "starts_at",
+        "status",
+        "seats_sold",
+        "seats_held",
+        "seats_available",
+        "monitoring_links",
+    )
+    list_filter = ("status", ("venue__city", admin.AllValuesFieldListFilter), "starts_at")
+    list_select_related = ("venue",)
+    search_fields = ("title", "venue__name")
+    date_hierarchy = "starts_at"
+    prepopulated_fields = {"slug": ("title",)}
+    readonly_fields = ("status", "published_at")
+    actions = ("publish", "reapply_tiers", "cancel")
+    fieldsets = (
+        (None, {"fields": ("title", "slug", "venue", "starts_at", "description")}),
+        (
+            "Sales",
+            {
+                "fields": (
+                    "status",
+                    "published_at",
+                    ("sales_start", "sales_end"),
+                    "currency",
+                    "hold_minutes",
+                    "max_seats_per_order",
+                ),
+                "description": "Put the event on sale with the “Publish” action in the event "
+                "list, once it has price tiers and its venue has seats.",
+            },
+        ),
+    )
+
+    def get_changelist(self, request, **kwargs):
+        return EventChangeList
+
+    def get_inlines(self, request, obj):
+        # Assignments pick among saved tiers and the venue's sections: nothing to pick from yet
+        # while the event is being added.
+        return [PriceTierInline] if obj is None else [PriceTierInline, TierAssignmentInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.status != Event.Status.DRAFT:
+            # Its seats and prices are already issued for this venue and currency.
+            fields += ["venue", "currency"]
+        return fields
+
+    def _seats(self, event, status):
+        counts = getattr(event, "seat_count_by_status", None)
+        return counts[status] if counts else None
+
+    @admin.display(description="sold")
+    def seats_sold(self, event):
+        return self._seats(event, PUBLIC_SOLD)
+
+    @admin.display(description="held")
+    def seats_held(self, event):
+        return self._seats(event, PUBLIC_HELD)
+
+    @admin.display(description="available")
+    def seats_available(self, event):
+        return self._seats(event, PUBLIC_AVAILABLE)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        event = form.instance
+        if (
+            change
+            and event.status == Event.Status.ON_SALE
+            and any(fs.model is TierAssignment and fs.has_changed() for fs in formsets)
+        ):
+            self.message_user(
+                request,
+                "The price tier assignments changed. Seats already on sale keep their price "
+                "until you run “Re-apply price tiers to unsold seats” on this event.",
+                messages.WARNING,
+            )
+
+    def _run(self, request, queryset, call, done):
+        for pk, title in queryset.order_by("starts_at", "pk").values_list("pk", "title"):
+            try:
+                result = call(event_id=pk)
+            except ShopError as exc:
+                self.message_user(request, f"“{title}”: {exc.detail}", messages.ERROR)
+            else:
+                self.message_user(request, done(title, result), messages.SUCCESS)
+
+    @admin.action(description="Publish (put on sale)", permissions=["change"])
+    def publish(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            publish_event,
+            lambda title, published: f"“{title}” is on sale with {published.seats_created} seats.",
+        )
+
+    @admin.action(description="Re-apply price tiers to unsold seats", permissions=["change"])
+    def reapply_tiers(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            apply_tier_assignments,
+            lambda title, changed: (
+                f"“{title}”: {changed} unsold seat{pluralize(changed)} re-priced."
+            ),
+        )
+
+    @admin.action(description="Cancel event", permissions=["change"])
+    def cancel(self, request, queryset):
+        self._run(
+            request,
+            queryset,
+            cancel_event,
+            lambda title, _: f"“{title}” is cancelled; it is no longer on sale.",
+        )

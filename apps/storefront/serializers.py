@@ -1,0 +1,125 @@
+from rest_framework import serializers
+
+from apps.events.models import Event, PriceTier, Venue
+
+from .selectors import availability
+
+
+class EventSearchParamsSerializer(serializers.Serializer):
+    q = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Words to find in the title, description, venue name or city.",
+    )
+    city = serializers.CharField(
+        required=False, allow_blank=True, max_length=100, help_text="Exact city, any case."
+    )
+    date_from = serializers.DateField(
+        required=False, help_text="Events starting on or after this day (YYYY-MM-DD)."
+    )
+    date_to = serializers.DateField(
+        required=False, help_text="Events starting on or before this day (YYYY-MM-DD)."
+    )
+
+    def validate(self, attrs):
+        date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
+        if date_from and date_to and date_to < date_from:
+            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+        return attrs
+
+
+class VenueSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Venue
+        fields = ["id", "name", "city"]
+
+
+class PriceTierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PriceTier
+        fields = ["id", "name", "price", "colour"]
+
+
+class EventSummarySerializer(serializers.ModelSerializer):
+    """An event in the catalog. Needs context["seat_counts"] ({event_id: counts}, from
+    inventory.selectors.seat_counts) and the min_price/max_price annotations."""
+
+    venue = VenueSerializer()
+    min_price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    max_price = serializers.DecimalField(max_digits=10, decimal_places=2, allow_null=True)
+    seats_available = serializers.SerializerMethodField()
+    seats_held = serializers.SerializerMethodField()
+    seats_sold = serializers.SerializerMethodField()
+    sold_out = serializers.SerializerMethodField(
+        help_text="Every seat is sold (none available, none held that could come back)."
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "title",
+            "slug",
+            "description",
+            "starts_at",
+            "sales_start",
+            "sales_end",
+            "venue",
+            "currency",
+            "min_price",
+            "max_price",
+            "seats_available",
+            "seats_held",
+            "seats_sold",
+            "sold_out",
+        ]
+        read_only_fields = fields
+
+    def _availability(self, event) -> dict:
+        return availability(self.context["seat_counts"].get(event.id))
+
+    def get_seats_available(self, event) -> int:
+        return self._availability(event)["seats_available"]
+
+    def get_seats_held(self, event) -> int:
+        return self._availability(event)["seats_held"]
+
+    def get_seats_sold(self, event) -> int:
+        return self._availability(event)["seats_sold"]
+
+    def get_sold_out(self, event) -> bool:
+        return self._availability(event)["sold_out"]
+
+
+class EventDetailSerializer(EventSummarySerializer):
+    price_tiers = PriceTierSerializer(many=True)
+
+    class Meta(EventSummarySerializer.Meta):
+        fields = [
+            *EventSummarySerializer.Meta.fields,
+            "status",
+            "max_seats_per_order",
+            "hold_minutes",
+            "price_tiers",
+        ]
+        read_only_fields = fields
+
+
+class SeatMapSeatSerializer(serializers.Serializer):
+    """Documents one seat of the seat map; the view builds these as plain dicts."""
+
+    id = serializers.IntegerField(help_text="Event seat id: what a hold asks for.")
+    section = serializers.CharField()
+    row = serializers.CharField()
+    number = serializers.IntegerField()
+    x = serializers.FloatField()
+    y = serializers.FloatField(help_text="Smaller is nearer the stage.")
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    price_tier = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["available", "held", "sold"])
+
+
+class SeatMapSerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    seats = SeatMapSeatSerializer(many=True)
