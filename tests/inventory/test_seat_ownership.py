@@ -48,12 +48,15 @@ def seat_writes(source: str) -> list[str]:
     """Where this source writes EventSeat rows: ["line: what"]."""
     found = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in WRITES and _mentions_event_seats(node.func.value):
-                found.append(f"{node.lineno}: .{node.func.attr}() on event seats")
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
-            if node.func.id == "EventSeat":
-                found.append(f"{node.lineno}: a new EventSeat")
+        call = node.func if isinstance(node, ast.Call) else None
+        if (
+            isinstance(call, ast.Attribute)
+            and call.attr in WRITES
+            and _mentions_event_seats(call.value)
+        ):
+            found.append(f"{node.lineno}: .{call.attr}() on event seats")
+        if isinstance(call, ast.Name) and call.id == "EventSeat":
+            found.append(f"{node.lineno}: a new EventSeat")
         if isinstance(node, ast.Constant | ast.JoinedStr):
             text = node.value if isinstance(node, ast.Constant) else ast.unparse(node)
             if isinstance(text, str) and SEAT_TABLE.search(text):
@@ -85,7 +88,7 @@ def test_the_seat_module_is_where_the_writes_are():
 
 
 def test_the_scan_sees_writes_spelled_other_ways():
-    source = '''
+    source = """
 EventSeat.objects.filter(pk=1).update(status="sold")
 event.event_seats.all().delete()
 seat = EventSeat(event=event)
@@ -93,5 +96,5 @@ seat.save()
 cursor.execute("UPDATE inventory_eventseat SET status = 'sold'")
 cursor.execute(f"DELETE FROM {EventSeat._meta.db_table}")
 EventSeat.objects.filter(pk=1).values_list("id")
-'''
+"""
     assert [w.split(": ")[0] for w in seat_writes(source)] == ["2", "3", "4", "6", "7"]
