@@ -36,7 +36,7 @@ def _percent(part: int, whole: int) -> float:
 
 
 def _tiers(event_id: int) -> list[dict]:
-    held_now = Q(status=EventSeat.Status.HELD, held_until__gt=Now())
+    held_now = live_held_q()
     rows = (
         EventSeat.objects.filter(event_id=event_id)
         .values(

@@ -1,4 +1,4 @@
-"""Every write to EventSeat, and the rule of what a free seat is.
+"""Every write to EventSeat.
 
 This module is the only code that creates, holds, sells, returns, re-prices or frees event seats
 (a test keeps it that way: tests/inventory/test_seat_ownership.py). Publishing and re-pricing
@@ -17,39 +17,18 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.db.models.functions import Now
 
 from apps.common.errors import InvalidRequest, NotFound, RuleBroken
 from apps.events.models import Event, PriceTier
 
 from . import snapshot
+from .availability import FREE_SEAT_SQL, free_seat_q, is_free
 from .models import EventSeat, Hold, Seat
 
 AVAILABLE, HELD, SOLD = EventSeat.Status.AVAILABLE, EventSeat.Status.HELD, EventSeat.Status.SOLD
 SEATS = EventSeat._meta.db_table
 HOLDS = Hold._meta.db_table
-
-
-# --- The rule: a seat is free when available, or held by a hold whose time has passed --------
-# In the three forms it is needed in. The clock is always the database's (or, in Python, the
-# database clock read with the rows), so that every process agrees on when a hold ends.
-
-
-def free_seat_q() -> Q:
-    """The ORM form."""
-    return Q(status=AVAILABLE) | Q(status=HELD, held_until__lte=Now())
-
-
-# The SQL form, for statements on the seat table with no alias.
-FREE_SEAT_SQL = (
-    f"(status = '{AVAILABLE}' OR (status = '{HELD}' AND held_until <= statement_timestamp()))"
-)
-
-
-def is_free(status: str, held_until: datetime | None, db_now: datetime) -> bool:
-    """The Python form, for rows read (and locked) together with the database clock."""
-    return status == AVAILABLE or (status == HELD and held_until <= db_now)
 
 
 # --- Publishing and prices ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.db.models.functions import Now
 
 from apps.common.errors import NotFound
 
+from .availability import free_seat_q
 from .models import EventSeat, Hold
 
 PUBLIC_AVAILABLE = "available"
@@ -18,11 +19,16 @@ def public_status_expression():
     """available / held / sold as a buyer sees it, decided by the database clock: a seat whose
     hold has expired is available even before the sweeper has run."""
     return Case(
+        When(free_seat_q(), then=Value(PUBLIC_AVAILABLE)),
         When(status=EventSeat.Status.SOLD, then=Value(PUBLIC_SOLD)),
-        When(Q(status=EventSeat.Status.HELD) & Q(held_until__gt=Now()), then=Value(PUBLIC_HELD)),
-        default=Value(PUBLIC_AVAILABLE),
+        default=Value(PUBLIC_HELD),
         output_field=CharField(),
     )
+
+
+def live_held_q() -> Q:
+    """Seats held by a hold that has not run out: neither free nor sold."""
+    return ~free_seat_q() & ~Q(status=EventSeat.Status.SOLD)
 
 
 def event_seat_map(event_id: int) -> list[dict]:

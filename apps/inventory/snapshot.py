@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from apps.common.process_cache import MISSING, ProcessCache
 
+from .availability import HELD, SOLD, is_free
 from .models import EventSeat
 
 
@@ -27,12 +28,16 @@ class TakenSeats:
 
     def gone(self, ids: list[int], now) -> list[int]:
         until = self.until
-        return [i for i in ids if i in until and (until[i] is None or until[i] > now)]
+        return [i for i in ids if i in until and not _free(until[i], now)]
 
     def free(self, now) -> int:
         # list() copies in one step under the GIL: another thread may add a hold meanwhile.
         held = list(self.until.values())
-        return self.seats - sum(1 for u in held if u is None or u > now)
+        return self.seats - sum(1 for u in held if not _free(u, now))
+
+
+def _free(until, now) -> bool:
+    return is_free(SOLD if until is None else HELD, until, now)
 
 
 def snapshot_seconds() -> float:
@@ -62,7 +67,7 @@ def taken_seats(event_id: int) -> TakenSeats:
         if status == EventSeat.Status.AVAILABLE:
             continue
         taken.until[seat_id] = held_until if status == EventSeat.Status.HELD else None
-        if holder is not None and held_until > now:
+        if holder is not None and not is_free(status, held_until, now):
             taken.holders.add(holder)
     # Its age counts from before the read, not after it.
     return _taken.set(event_id, taken, seconds=snapshot_seconds() - (time.monotonic() - started))

@@ -1,0 +1,30 @@
+"""The rule of the seat-hold protocol that everything else rests on: a seat is free when it is
+available, or held by a hold whose time has passed (swept or not). Written once, in the three
+forms it is needed in, side by side. The clock is always the database's (in Python, the
+database clock read together with the rows, or as close to it as the caller has), so that every
+process agrees on when a hold ends."""
+
+from datetime import datetime
+
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from .models import EventSeat
+
+AVAILABLE, HELD, SOLD = EventSeat.Status.AVAILABLE, EventSeat.Status.HELD, EventSeat.Status.SOLD
+
+
+def free_seat_q() -> Q:
+    """The ORM form."""
+    return Q(status=AVAILABLE) | Q(status=HELD, held_until__lte=Now())
+
+
+# The SQL form, for statements on the seat table with no alias.
+FREE_SEAT_SQL = (
+    f"(status = '{AVAILABLE}' OR (status = '{HELD}' AND held_until <= statement_timestamp()))"
+)
+
+
+def is_free(status: str, held_until: datetime | None, now: datetime) -> bool:
+    """The Python form."""
+    return status == AVAILABLE or (status == HELD and held_until <= now)
