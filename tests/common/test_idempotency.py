@@ -95,6 +95,33 @@ def test_a_retried_payment_charges_once():
 
 
 @pytest.mark.django_db
+def test_a_payment_key_reused_for_another_hold_is_a_422_and_that_hold_is_not_paid():
+    api = client_for(UserFactory())
+    events = [on_sale_event(rows=1, seats_per_row=2) for _ in range(2)]
+    holds = [
+        api.post("/api/v1/holds", {"event": e.id, "quantity": 1}, format="json").json()["id"]
+        for e in events
+    ]
+    paid = api.post(
+        "/api/v1/bookings",
+        {"hold": holds[0], "payment": CARD},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="order-1",
+    )
+    assert paid.status_code == 201
+    reused = api.post(
+        "/api/v1/bookings",
+        {"hold": holds[1], "payment": CARD},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="order-1",
+    )
+    assert reused.status_code == 422, "the first order's booking must not pass for this one"
+    assert reused.json()["code"] == "idempotency_key_reused"
+    assert Hold.objects.get(pk=holds[1]).status == "active"
+    assert SandboxCharge.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_a_processing_error_is_not_stored_so_the_same_key_retries():
     event = on_sale_event(rows=1, seats_per_row=10)
     api = client_for(UserFactory())
