@@ -17,7 +17,13 @@ from apps.bookings.models import Booking, Ticket
 from apps.common.errors import NotFound
 from apps.events.models import Event
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.selectors import PUBLIC_AVAILABLE, PUBLIC_HELD, PUBLIC_SOLD, seat_counts
+from apps.inventory.selectors import (
+    PUBLIC_AVAILABLE,
+    PUBLIC_HELD,
+    PUBLIC_SOLD,
+    live_held_q,
+    seat_counts,
+)
 from apps.payments.models import Payment
 
 # "Expiring within" columns of the holds panel, in minutes.

@@ -23,10 +23,9 @@ from apps.common.errors import InvalidRequest, NotFound, RuleBroken
 from apps.events.models import Event, PriceTier
 
 from . import snapshot
-from .availability import FREE_SEAT_SQL, free_seat_q, is_free
+from .availability import AVAILABLE, FREE_SEAT_SQL, HELD, SOLD, free_seat_q, is_free
 from .models import EventSeat, Hold, Seat
 
-AVAILABLE, HELD, SOLD = EventSeat.Status.AVAILABLE, EventSeat.Status.HELD, EventSeat.Status.SOLD
 SEATS = EventSeat._meta.db_table
 HOLDS = Hold._meta.db_table
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 from apps.bookings.models import Booking, Ticket
 from apps.bookings.services import confirm_booking
 from apps.common.errors import Gone
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import forget_taken_seats, hold_seats
+from apps.inventory.snapshot import forget as forget_taken_seats
 from apps.payments.models import Payment, Refund
 from apps.payments.providers.base import CardDetails, get_provider
 from apps.payments.providers.sandbox import SandboxProvider

@@ -11,8 +11,9 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from apps.common.errors import Conflict
+from apps.inventory.holds import hold_seats
 from apps.inventory.models import EventSeat, Hold
-from apps.inventory.services import forget_taken_seats, hold_seats
+from apps.inventory.snapshot import forget as forget_taken_seats
 from tests.factories import UserFactory, on_sale_event
 
 
