@@ -1,5 +1,6 @@
-"""The database itself refuses what the models' constraints forbid (DESIGN.md, rule 3): rows are
-written directly, past every service, and each refusal must name the constraint that fired."""
+"""The database itself refuses what the models' constraints forbid (layer 3 of the hold protocol,
+docs/architecture.md): rows are written directly, past every service, and each refusal must name
+the constraint that fired."""
 
 from contextlib import contextmanager
 from datetime import timedelta

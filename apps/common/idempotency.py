@@ -1,4 +1,4 @@
-"""Idempotency keys for unsafe API calls (see DESIGN.md).
+"""Idempotency keys for unsafe API calls (docs/architecture.md).
 
 The first response for (user, key) is stored with a hash of the request. A retry with the same
 key and body gets that response again and nothing is done twice; the same key with another body

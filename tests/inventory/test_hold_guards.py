@@ -1,6 +1,7 @@
-"""Safety net for the guards of layer 2 (DESIGN.md, the seat-hold protocol): each test here fails
-when the one guard it is named for is taken out of apps/inventory/services.py. Another buyer is a
-real second database connection (a thread), never a mock."""
+"""Safety net for the guards of layer 2 (docs/architecture.md, the seat-hold protocol): each test
+here fails when the one guard it is named for is taken out of the hold engine
+(apps/inventory/holds/, apps/inventory/seats.py). Another buyer is a real second database
+connection (a thread), never a mock."""
 
 import threading
 import time
