@@ -13,7 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from apps.events.models import Event, PriceTier, TierAssignment, Venue
+from apps.events import services as event_services
+from apps.events.models import Event, Venue
 from apps.inventory.layouts import generate_seat_layout
 from apps.inventory.models import Seat
 from apps.inventory.publishing import publish_event
@@ -131,8 +132,8 @@ def _account(role: str, email: str, password: str, *, staff: bool) -> DemoAccoun
 
 
 def _venue(spec: dict, result: DemoResult) -> Venue:
-    venue, created = Venue.objects.get_or_create(
-        name=spec["name"], city=spec["city"], defaults={"address": spec["address"]}
+    venue, created = event_services.get_or_create_venue(
+        name=spec["name"], city=spec["city"], address=spec["address"]
     )
     result.venues_created += created
     have = set(Seat.objects.filter(venue=venue).values_list("section", flat=True).distinct())
@@ -154,7 +155,7 @@ def _event(spec: dict, venues: dict, result: DemoResult) -> Event:
         return event
     venue = venues[spec["venue"]]
     day = timezone.localdate() + timedelta(days=spec["in_days"])
-    event = Event.objects.create(
+    event = event_services.create_draft_event(
         venue=venue,
         slug=spec["slug"],
         title=spec["title"],
@@ -166,19 +167,22 @@ def _event(spec: dict, venues: dict, result: DemoResult) -> Event:
     )
     result.events_created += 1
     tiers = {
-        name: PriceTier.objects.create(event=event, name=name, price=Decimal(price), colour=colour)
+        name: event_services.add_price_tier(
+            event=event, name=name, price=Decimal(price), colour=colour
+        )
         for name, price, colour in spec["tiers"]
     }
     sections = sorted(
         set(Seat.objects.filter(venue=venue).values_list("section", flat=True).distinct())
     )
-    TierAssignment.objects.bulk_create(
-        [
-            TierAssignment(event=event, price_tier=tiers[tier], section=section, row=row)
+    event_services.assign_tiers(
+        event=event,
+        places=[
+            (tiers[tier], section, row)
             for tier, only_section, rows in spec["assignments"]
             for section in ([only_section] if only_section else sections)
             for row in ([str(r) for r in rows] if rows else [""])
-        ]
+        ],
     )
     publish_event(event_id=event.pk)
     result.events_published += 1

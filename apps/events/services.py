@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from apps.common.errors import NotFound, RuleBroken
 
-from .models import Event, TierAssignment
+from .models import Event, PriceTier, TierAssignment, Venue
 from .sale_facts import forget_sale_facts
 
 logger = logging.getLogger(__name__)
@@ -85,3 +85,38 @@ def mark_cancelled(event: Event) -> Event:
     event.save(update_fields=["status", "updated_at"])
     transaction.on_commit(lambda: forget_sale_facts(event.pk))
     return event
+
+
+# --- Setting up the catalogue in code (seed_demo, the benchmark, tests); staff use the admin -----
+
+
+def get_or_create_venue(*, name: str, city: str, address: str = "") -> tuple[Venue, bool]:
+    return Venue.objects.get_or_create(name=name, city=city, defaults={"address": address})
+
+
+def create_draft_event(*, venue: Venue, **fields) -> Event:
+    """A draft event at the venue; `fields` are Event's own (title, slug, starts_at, ...)."""
+    event = Event(venue=venue, status=Event.Status.DRAFT, **fields)
+    event.full_clean()
+    event.save()
+    return event
+
+
+def add_price_tier(*, event: Event, name: str, price, colour: str | None = None) -> PriceTier:
+    tier = PriceTier(event=event, name=name, price=price)
+    if colour:
+        tier.colour = colour
+    tier.full_clean()
+    tier.save()
+    return tier
+
+
+def assign_tiers(*, event: Event, places: list[tuple[PriceTier, str, str]]) -> int:
+    """Gives each (tier, section, row) place its tier; row "" means the whole section."""
+    created = TierAssignment.objects.bulk_create(
+        [
+            TierAssignment(event=event, price_tier=tier, section=section, row=row)
+            for tier, section, row in places
+        ]
+    )
+    return len(created)
