@@ -1,5 +1,4 @@
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -12,7 +11,6 @@ from apps.common.errors import Conflict, Gone, InvalidRequest, NotFound, RuleBro
 from apps.events.models import Event
 from apps.inventory.holds import expire_holds, extend_hold, hold_seats, release_hold
 from apps.inventory.holds.best_available import candidate_blocks
-from apps.inventory.holds.claim import SeatLine
 from apps.inventory.models import EventSeat, Hold
 from apps.inventory.selectors import event_seat_map
 from apps.inventory.snapshot import forget as forget_taken_seats
@@ -292,7 +290,6 @@ def test_candidate_blocks_are_adjacent_and_best_first():
         (6, "A", "2", 2, 10.0, 10.0),
         (7, "A", "2", 3, 20.0, 10.0),
     ]
-    seats = [SeatLine(*seat, price=Decimal("10.00"), tier="Stalls") for seat in seats]
     blocks = candidate_blocks(seats, 2, centre_x=15.0)
     assert blocks[0] == [1, 2]  # the front row wins even off centre
     assert [2, 4] not in blocks  # seat 3 is missing: not adjacent

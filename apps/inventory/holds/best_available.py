@@ -35,18 +35,21 @@ def hold_best_available(user, event: Event, quantity: int, section, price_tier_i
         free = free.filter(price_tier_id=price_tier_id)
     centre_x = _venue_centre_x(event)
     for _ in range(BEST_AVAILABLE_ROUNDS):
+        # Plain tuples (id, section, row, number, x, y, price, tier, db_now): this reads every
+        # free seat of the event, and only the claimed block becomes SeatLines.
         rows = list(
             free.annotate(db_now=Now(), **SEAT_LINE_LOOKUPS).values_list(
                 "id", *SEAT_LINE_LOOKUPS, "db_now"
             )
         )
-        lines = {row[0]: SeatLine(*row[:8]) for row in rows}
-        blocks = candidate_blocks(lines.values(), quantity, centre_x)
+        blocks = candidate_blocks(rows, quantity, centre_x)
         if not blocks:
             break
+        by_id = {row[0]: row for row in rows}
         for block in blocks[:BEST_AVAILABLE_TRIES]:
+            lines = [SeatLine(*by_id[seat_id][:8]) for seat_id in block]
             try:
-                return _claim_block(user, event, [lines[i] for i in block], rows[0][8])
+                return _claim_block(user, event, lines, rows[0][8])
             except BlockBusy:
                 continue
     # A buyer who already holds seats here is better served by being sent to that hold than
@@ -67,12 +70,13 @@ def _claim_block(user, event: Event, lines: list[SeatLine], db_now):
     return created(hold, user, event, lines, "best_available")
 
 
-def candidate_blocks(lines, quantity: int, centre_x: float) -> list[list[int]]:
-    """Blocks of `quantity` adjacent seats (consecutive numbers in one row of a section) of
-    these SeatLines, best first: front rows first, then nearest the centre."""
+def candidate_blocks(seats, quantity: int, centre_x: float) -> list[list[int]]:
+    """Blocks of `quantity` adjacent seats (consecutive numbers in one row of a section) among
+    `seats`, tuples starting (id, section, row, number, x, y); best first: front rows first,
+    then nearest the centre."""
     by_row = defaultdict(list)
-    for line in lines:
-        by_row[(line.section, line.row)].append((line.number, line.id, line.x, line.y))
+    for seat_id, section, row, number, x, y, *_ in seats:
+        by_row[(section, row)].append((number, seat_id, x, y))
     scored = []
     for row_seats in by_row.values():
         row_seats.sort()

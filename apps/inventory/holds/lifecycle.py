@@ -30,10 +30,13 @@ def _hold_uuid(hold_id) -> uuid.UUID:
         raise NotFound("There is no such hold.", code="hold_not_found") from None
 
 
-def _locked_hold(user, hold_id) -> Hold:
-    """The hold, row-locked, with the database clock as `db_now`; `user=None` means staff
-    acting on any buyer's hold. Another buyer's hold is indistinguishable from none."""
+def _locked_hold(user, hold_id, *related) -> Hold:
+    """The hold, row-locked, with the database clock as `db_now` (and `related` read in the
+    same query); `user=None` means staff acting on any buyer's hold. Another buyer's hold is
+    indistinguishable from none."""
     holds = Hold.objects.select_for_update(of=("self",))
+    if related:
+        holds = holds.select_related(*related)
     if user is not None:
         holds = holds.filter(user=user)
     hold = holds.filter(pk=_hold_uuid(hold_id)).annotate(db_now=Now()).first()
@@ -147,9 +150,7 @@ def expire_holds(*, batch_size: int | None = None) -> int:
 
 def lock_hold_for_checkout(*, user, hold_id) -> Hold:
     """The buyer's hold with its event, row-locked, with `db_now`; in the caller's transaction."""
-    hold = _locked_hold(user, hold_id)
-    hold.event  # noqa: B018 - read now, under the caller's transaction
-    return hold
+    return _locked_hold(user, hold_id, "event")
 
 
 class Sale(StrEnum):
