@@ -984,10 +984,11 @@ _SWEEP_SQL = [
     # Their seats, still marked held until the sweep frees them.
     """
     INSERT INTO inventory_eventseat (event_id, seat_id, price_tier_id, status, hold_id,
-                                     held_until)
+                                     held_until, position)
     SELECT (%(events)s::bigint[])[(s.n / %(per_hold)s) / %(buyers)s + 1], s.id,
            (%(tiers)s::bigint[])[(s.n / %(per_hold)s) / %(buyers)s + 1], 'held',
-           md5('sweep-' || (s.n / %(per_hold)s))::uuid, now() - interval '1 minute'
+           md5('sweep-' || (s.n / %(per_hold)s))::uuid, now() - interval '1 minute',
+           s.n %% (%(per_hold)s * %(buyers)s)
     FROM (SELECT id, row_number() OVER (ORDER BY id) - 1 AS n
           FROM inventory_seat WHERE venue_id = %(venue)s) AS s
     """,

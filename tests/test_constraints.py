@@ -88,12 +88,18 @@ def test_a_second_event_seat_for_the_same_seat_is_refused(event):
     existing = EventSeat.objects.filter(event=event).first()
     with refused("eventseat_unique_event_seat"):
         EventSeat.objects.create(
-            event=event, seat_id=existing.seat_id, price_tier_id=existing.price_tier_id
+            event=event,
+            seat_id=existing.seat_id,
+            price_tier_id=existing.price_tier_id,
+            position=10**6,
         )
     # The same seat is of course sold for another event at the same venue.
     other = EventFactory(venue=event.venue)
     EventSeat.objects.create(
-        event=other, seat_id=existing.seat_id, price_tier=PriceTierFactory(event=other)
+        event=other,
+        seat_id=existing.seat_id,
+        price_tier=PriceTierFactory(event=other),
+        position=existing.position,
     )
 
 

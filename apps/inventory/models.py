@@ -95,11 +95,18 @@ class EventSeat(models.Model):
         Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="event_seats"
     )
     held_until = models.DateTimeField(null=True, blank=True)
+    # The seat's place in the event's layout order (front to back, then left to right; 0, 1, 2
+    # ...): what best available reads the free seats by, a few rows at a time, and the bit of
+    # the seat in the availability answers.
+    position = models.PositiveIntegerField()
 
     class Meta:
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "seat"], name="eventseat_unique_event_seat"),
+            models.UniqueConstraint(
+                fields=["event", "position"], name="eventseat_unique_event_position"
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=["available", "held", "sold"]),
                 name="eventseat_valid_status",
@@ -112,7 +119,13 @@ class EventSeat(models.Model):
                 name="eventseat_held_iff_hold",
             ),
         ]
-        indexes = [models.Index(fields=["event", "status"], name="eventseat_event_status_idx")]
+        indexes = [
+            models.Index(fields=["event", "status"], name="eventseat_event_status_idx"),
+            # Best available: the free seats of an event in layout order, a few at a time.
+            models.Index(
+                fields=["event", "status", "position"], name="eventseat_event_status_pos_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.event_id}/{self.seat_id} {self.status}"

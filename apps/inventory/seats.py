@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.db.models.functions import Now
 
 from apps.common.errors import InvalidRequest, NotFound, RuleBroken
@@ -35,22 +36,44 @@ HOLDS = Hold._meta.db_table
 
 def create_event_seats(event: Event, tier_of) -> int:
     """One EventSeat per seat of the event's venue that has none yet, priced by `tier_of(section,
-    row)`; set-based. Returns how many were created."""
-    seats = list(Seat.objects.filter(venue_id=event.venue_id).values_list("id", "section", "row"))
+    row)`, numbered in layout order (front to back, then left to right); set-based. Returns
+    how many were created."""
+    seats = list(
+        Seat.objects.filter(venue_id=event.venue_id)
+        .order_by("y", "x", "id")
+        .values_list("id", "section", "row")
+    )
     if not seats:
         raise RuleBroken(
             "The venue has no seats; generate its seat layout first.", code="venue_has_no_seats"
         )
-    have = set(EventSeat.objects.filter(event=event).values_list("seat_id", flat=True))
+    have = dict(EventSeat.objects.filter(event=event).values_list("seat_id", "id"))
+    if have:  # a publish that stopped half-way: number those again in the same order
+        EventSeat.objects.filter(event=event).update(position=F("position") + len(seats))
+        EventSeat.objects.bulk_update(
+            [
+                EventSeat(id=have[seat_id], position=position)
+                for position, (seat_id, _, _) in enumerate(seats)
+                if seat_id in have
+            ],
+            ["position"],
+            batch_size=2000,
+        )
     created = EventSeat.objects.bulk_create(
         [
-            EventSeat(event=event, seat_id=seat_id, price_tier_id=tier_of(section, row))
-            for seat_id, section, row in seats
+            EventSeat(
+                event=event,
+                seat_id=seat_id,
+                price_tier_id=tier_of(section, row),
+                position=position,
+            )
+            for position, (seat_id, section, row) in enumerate(seats)
             if seat_id not in have
         ],
         batch_size=2000,
     )
-    snapshot.forget(event.pk)
+    snapshot.forget_positions(event.pk)
+    _forget_taken(event.pk)
     return len(created)
 
 
@@ -236,10 +259,8 @@ def return_sold(event_id: int, seat_ids: list[int]) -> int:
 
 
 def _forget_taken(event_id: int) -> None:
-    """This process stops refusing these seats: now, and again once the change is committed
-    (a snapshot read by another thread in between would still have them taken)."""
+    """Nobody is refused these seats from the taken-seat snapshot any more."""
     snapshot.forget(event_id)
-    transaction.on_commit(lambda: snapshot.forget(event_id))
 
 
 # --- The sweep ---------------------------------------------------------------------------------

@@ -1,43 +1,42 @@
-"""The taken-seat snapshot: the seats of an event that are sold or held, as this process read
-them at most TICKETING["TAKEN_SEATS_SECONDS"] (1 s) ago. Layer 0 of the hold protocol refuses
-from it (apps.inventory.holds.refusal); nothing else reads it.
+"""The taken-seat snapshot: which seats of an event are sold or held, at most
+TICKETING["TAKEN_SEATS_SECONDS"] (1 s) old, as two bitsets over the event's layout order
+(EventSeat.position). Layer 0 of the hold protocol refuses from it (holds/snapshot_refusal.py)
+and the availability answer of the seat map is drawn from it (seat_map.py).
+
+What it costs does not grow with every request or every process: one process renders it from
+the database once a second per event (one query over the taken seats) and shares it through the
+cache; every other process reads that compact copy (a few kilobytes even for a stadium) once a
+second; a request looks up only the seats it asks for. With Redis down, each process renders
+its own, once a second.
 
 Why it is safe: it only ever refuses. A seat freed within that second by another process (a
-release, a cancelled booking) can be refused once; a seat freed by this process is forgotten
-at once (apps.inventory.seats calls `forget`); a hold whose time has passed counts as free, as
-everywhere; a hold made by this process is added at once (`remember`). Every acceptance is
-decided under row locks."""
+release, a cancelled booking) can be refused for the rest of the second; a seat freed by this
+process is forgotten at once (apps.inventory.seats calls `forget`, which also drops the shared
+copy); a hold made by this process is added at once (`remember`). A hold whose time has passed
+counts as free, as everywhere: once the earliest hold in the snapshot has run out, held seats
+are no longer refused from it until the next render. Every acceptance is decided under row
+locks."""
 
+import logging
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.conf import settings
-from django.utils import timezone
+from django.core.cache import cache
+from django.db import transaction
 
 from apps.common.process_cache import MISSING, ProcessCache
+from apps.common.redis import redis_health
 
-from .availability import is_free
+from .availability import HELD, SOLD, free_seat_q
 from .models import EventSeat
 
+logger = logging.getLogger(__name__)
 
-@dataclass
-class TakenSeats:
-    seats: int = 0  # how many the event has
-    until: dict = field(default_factory=dict)  # seat id -> held until, or None when sold
-    holders: set = field(default_factory=set)  # buyers with a live hold on the event
-
-    # The free-seat rule (availability.is_free) over this compact form, where a sold seat is None
-    # and a held one its held_until: spelled out inline because free() runs over every taken
-    # seat of the event, and a function call per seat was a measured cost at the end of a rush.
-
-    def gone(self, ids: list[int], now) -> list[int]:
-        until = self.until
-        return [i for i in ids if i in until and (until[i] is None or until[i] > now)]
-
-    def free(self, now) -> int:
-        # list() copies in one step under the GIL: another thread may add a hold meanwhile.
-        held = list(self.until.values())
-        return self.seats - sum(1 for u in held if u is None or u > now)
+# Where each event seat sits in the layout order; fixed when the event is published.
+POSITIONS_SECONDS = 300.0
+_positions = ProcessCache("seat-positions", seconds=POSITIONS_SECONDS, max_entries=64)
 
 
 def snapshot_seconds() -> float:
@@ -51,39 +50,187 @@ def enabled() -> bool:
     return snapshot_seconds() > 0
 
 
+def positions(event_id: int) -> dict[int, int]:
+    """{event seat id: position} of the event."""
+    found = _positions.get(event_id)
+    if found is MISSING:
+        found = dict(EventSeat.objects.filter(event_id=event_id).values_list("id", "position"))
+        if found:  # an event not published yet has none: ask again next time
+            _positions.set(event_id, found)
+    return found
+
+
+def _bit(bits: bytearray, position: int) -> bool:
+    return bool(bits[position >> 3] & (1 << (position & 7)))
+
+
+def _set_bit(bits: bytearray, position: int) -> None:
+    bits[position >> 3] |= 1 << (position & 7)
+
+
+@dataclass
+class TakenSeats:
+    event_id: int
+    seats: int  # how many the event has
+    held: bytearray  # bit n: the seat at position n is held by a live hold
+    sold: bytearray
+    held_count: int = 0
+    sold_count: int = 0
+    holders: set = field(default_factory=set)  # buyers with a live hold on the event
+    holds_end_from: datetime | None = None  # the earliest end of a hold in here
+    rendered_at: float = 0.0  # wall clock
+
+    def holds_count(self, now) -> bool:
+        """Held seats count as taken until the first hold in here runs out."""
+        return self.holds_end_from is None or now < self.holds_end_from
+
+    def gone(self, ids: list[int], now) -> list[int]:
+        where = positions(self.event_id)
+        holds_count = self.holds_count(now)
+        gone = []
+        for seat_id in ids:
+            position = where.get(seat_id)
+            if position is None or position >= self.seats:
+                continue  # not this event's, or newer than the render: layer 2 decides
+            if _bit(self.sold, position) or (holds_count and _bit(self.held, position)):
+                gone.append(seat_id)
+        return gone
+
+    def free(self, now) -> int:
+        """At least how many seats are free."""
+        taken = self.sold_count + (self.held_count if self.holds_count(now) else 0)
+        return self.seats - taken
+
+    def shared(self) -> tuple:
+        return (
+            self.seats,
+            bytes(self.held),
+            bytes(self.sold),
+            self.held_count,
+            self.sold_count,
+            tuple(self.holders),
+            self.holds_end_from,
+            self.rendered_at,
+        )
+
+    @classmethod
+    def from_shared(cls, event_id: int, value) -> "TakenSeats":
+        seats, held, sold, held_count, sold_count, holders, ends, at = value
+        return cls(
+            event_id,
+            seats,
+            bytearray(held),
+            bytearray(sold),
+            held_count,
+            sold_count,
+            set(holders),
+            ends,
+            at,
+        )
+
+
+def render(event_id: int) -> TakenSeats:
+    """The snapshot read from the database: one query over the taken seats."""
+    where = positions(event_id)
+    size = (len(where) + 7) // 8
+    taken = TakenSeats(
+        event_id, len(where), bytearray(size), bytearray(size), rendered_at=time.time()
+    )
+    rows = (
+        EventSeat.objects.filter(event_id=event_id)
+        .exclude(free_seat_q())
+        .values_list("position", "status", "held_until", "hold__user_id")
+    )
+    for position, status, held_until, holder in rows:
+        if position >= taken.seats:
+            continue  # published after the positions were read: the next render has it
+        if status == SOLD:
+            _set_bit(taken.sold, position)
+            taken.sold_count += 1
+        elif status == HELD:
+            _set_bit(taken.held, position)
+            taken.held_count += 1
+            taken.holders.add(holder)
+            if taken.holds_end_from is None or held_until < taken.holds_end_from:
+                taken.holds_end_from = held_until
+    return taken
+
+
+def _shared_key(event_id: int) -> str:
+    return f"taken-seats:{event_id}"
+
+
+def _shared_get(event_id: int):
+    if not redis_health.available():
+        return None
+    try:
+        return cache.get(_shared_key(event_id))
+    except Exception as exc:  # noqa: BLE001 - the shared copy is an optimisation
+        redis_health.failed()
+        logger.warning("taken-seat snapshot cache unreachable event=%s: %s", event_id, exc)
+        return None
+
+
+def _shared_set(event_id: int, taken: TakenSeats) -> None:
+    if not redis_health.available():
+        return
+    try:
+        cache.set(_shared_key(event_id), taken.shared(), max(snapshot_seconds(), 0.001))
+    except Exception as exc:  # noqa: BLE001
+        redis_health.failed()
+        logger.warning("taken-seat snapshot cache unreachable event=%s: %s", event_id, exc)
+
+
 def taken_seats(event_id: int) -> TakenSeats:
-    """The snapshot of an event, read again when it is older than its lifetime."""
+    """The snapshot of an event: this process's copy, the shared one, or a new render."""
     taken = _taken.get(event_id)
     if taken is not MISSING:
         return taken
-    started = time.monotonic()
-    taken = TakenSeats()
-    now = timezone.now()
-    rows = EventSeat.objects.filter(event_id=event_id).values_list(
-        "id", "status", "held_until", "hold__user_id"
-    )
-    for seat_id, status, held_until, holder in rows:
-        taken.seats += 1
-        if status == EventSeat.Status.AVAILABLE:
-            continue
-        taken.until[seat_id] = held_until if status == EventSeat.Status.HELD else None
-        if holder is not None and not is_free(status, held_until, now):
-            taken.holders.add(holder)
-    # Its age counts from before the read, not after it.
-    return _taken.set(event_id, taken, seconds=snapshot_seconds() - (time.monotonic() - started))
+    shared = _shared_get(event_id)
+    if shared is not None:
+        taken = TakenSeats.from_shared(event_id, shared)
+    else:
+        taken = render(event_id)
+        _shared_set(event_id, taken)
+    left = snapshot_seconds() - (time.time() - taken.rendered_at)
+    return _taken.set(event_id, taken, seconds=left)
 
 
 def remember(event_id: int, user_id, seat_ids: list[int], until) -> None:
     """A hold made by this process is in its snapshot at once."""
     taken = _taken.get(event_id)
-    if taken is not MISSING:
-        for seat_id in seat_ids:
-            taken.until[seat_id] = until
-        taken.holders.add(user_id)
+    if taken is MISSING:
+        return
+    where = positions(event_id)
+    for seat_id in seat_ids:
+        position = where.get(seat_id)
+        if position is not None and position < taken.seats and not _bit(taken.held, position):
+            _set_bit(taken.held, position)
+            taken.held_count += 1
+    taken.holders.add(user_id)
 
 
 def forget(event_id=None) -> None:
+    """This process (and the shared copy) forget what they saw of an event's seats: now, and
+    again once the change is committed (a render by another thread or process in between
+    would still have them taken)."""
+    _forget(event_id)
+    if event_id is not None:
+        transaction.on_commit(lambda: _forget(event_id))
+
+
+def _forget(event_id) -> None:
     if event_id is None:
         _taken.forget()
-    else:
-        _taken.forget(event_id)
+        return
+    _taken.forget(event_id)
+    if redis_health.available():
+        try:
+            cache.delete(_shared_key(event_id))
+        except Exception as exc:  # noqa: BLE001
+            redis_health.failed()
+            logger.warning("taken-seat snapshot cache unreachable event=%s: %s", event_id, exc)
+
+
+def forget_positions(event_id: int) -> None:
+    _positions.forget(event_id)
