@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,3 +23,15 @@ def run_python(code: str, *, env: dict[str, str], drop=(), timeout: float = 60):
         timeout=timeout,
         check=False,
     )
+
+
+def database_url_for_tests() -> str:
+    """The test database as a DATABASE_URL, for a process that must see this test's rows."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    auth = quote(db["USER"] or "postgres")
+    if db.get("PASSWORD"):
+        auth += ":" + quote(db["PASSWORD"])
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{auth}@{host}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -208,6 +208,8 @@ def remember(event_id: int, user_id, seat_ids: list[int], until) -> None:
             _set_bit(taken.held, position)
             taken.held_count += 1
     taken.holders.add(user_id)
+    if taken.holds_end_from is None or until < taken.holds_end_from:
+        taken.holds_end_from = until
 
 
 def forget(event_id=None) -> None:

@@ -35,29 +35,58 @@ def hold_best_available(user, event: Event, quantity: int, section, price_tier_i
         free = free.filter(price_tier_id=price_tier_id)
     centre_x = _venue_centre_x(event)
     for _ in range(BEST_AVAILABLE_ROUNDS):
-        # Plain tuples (id, section, row, number, x, y, price, tier, db_now): this reads every
-        # free seat of the event, and only the claimed block becomes SeatLines.
-        rows = list(
-            free.annotate(db_now=Now(), **SEAT_LINE_LOOKUPS).values_list(
-                "id", *SEAT_LINE_LOOKUPS, "db_now"
-            )
-        )
-        blocks = candidate_blocks(rows, quantity, centre_x)
-        if not blocks:
-            break
-        by_id = {row[0]: row for row in rows}
-        for block in blocks[:BEST_AVAILABLE_TRIES]:
-            lines = [SeatLine(*by_id[seat_id][:8]) for seat_id in block]
-            try:
-                return _claim_block(user, event, lines, rows[0][8])
-            except BlockBusy:
-                continue
+        tried = 0
+        for rows in _free_seats_front_to_back(free, quantity):
+            blocks = candidate_blocks(rows, quantity, centre_x)
+            by_id = {row[0]: row for row in rows}
+            for block in blocks[: BEST_AVAILABLE_TRIES - tried]:
+                tried += 1
+                lines = [SeatLine(*by_id[seat_id][:8]) for seat_id in block]
+                try:
+                    return _claim_block(user, event, lines, rows[0][8])
+                except BlockBusy:
+                    continue
+            if tried >= BEST_AVAILABLE_TRIES:
+                break
+        if not tried:
+            break  # not a single block anywhere: asking again won't find one
     # A buyer who already holds seats here is better served by being sent to that hold than
     # by hearing that there is no block.
     live = live_hold_of(user, event) if may_hold_seats_here(user, event) else None
     if live is not None:
         raise active_hold_exists(live)
     raise no_block(quantity, section)
+
+
+# The free seats are read in layout order (EventSeat.position: front to back, then left to
+# right), this many at first and twice as many each time after, so that a request reads the
+# rows it needs and not the whole hall. Blocks are only looked for in rows read to their end.
+FIRST_READ = 64
+
+
+def _free_seats_front_to_back(free, quantity: int):
+    """Yields lists of free seats (id, section, row, number, x, y, price, tier, db_now), each
+    of whole rows (all seats at the same y), front rows first, without locks: other buyers may
+    take some before we claim."""
+    after, limit = -1, max(FIRST_READ, 4 * quantity)
+    while True:
+        rows = list(
+            free.filter(position__gt=after)
+            .order_by("position")
+            .annotate(db_now=Now(), **SEAT_LINE_LOOKUPS)
+            .values_list("id", *SEAT_LINE_LOOKUPS, "db_now", "position")[:limit]
+        )
+        if len(rows) < limit:  # the end of the hall
+            if rows:
+                yield rows
+            return
+        last_y = rows[-1][5]
+        whole = [row for row in rows if row[5] != last_y]
+        if whole:
+            yield whole
+            after = whole[-1][9]
+        else:
+            limit *= 2  # one row wider than what we read: read more of it
 
 
 def _claim_block(user, event: Event, lines: list[SeatLine], db_now):
