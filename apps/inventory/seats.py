@@ -23,7 +23,7 @@ from django.db.models.functions import Now
 from apps.common.errors import InvalidRequest, NotFound, RuleBroken
 from apps.events.models import Event, PriceTier
 
-from . import snapshot
+from . import seat_map, snapshot
 from .availability import AVAILABLE, FREE_SEAT_SQL, HELD, SOLD, free_seat_q, is_free
 from .models import EventSeat, Hold, Seat
 
@@ -73,6 +73,7 @@ def create_event_seats(event: Event, tier_of) -> int:
         batch_size=2000,
     )
     snapshot.forget_positions(event.pk)
+    seat_map.forget_layout(event.pk)
     _forget_taken(event.pk)
     return len(created)
 
@@ -94,10 +95,12 @@ def reprice_available(event: Event, tier_of) -> int:
             wanted = tier_of(section, row)
             if wanted != current:
                 by_tier.setdefault(wanted, []).append(seat_id)
-        return sum(
+        changed = sum(
             EventSeat.objects.filter(id__in=ids, status=AVAILABLE).update(price_tier_id=tier_id)
             for tier_id, ids in by_tier.items()
         )
+    seat_map.forget_layout(event.pk)
+    return changed
 
 
 def set_seat_price_tier(*, event_seat_id: int, price_tier_id: int) -> EventSeat:
@@ -120,6 +123,7 @@ def set_seat_price_tier(*, event_seat_id: int, price_tier_id: int) -> EventSeat:
             )
         EventSeat.objects.filter(pk=seat.pk).update(price_tier_id=price_tier_id)
         seat.price_tier_id = price_tier_id
+    seat_map.forget_layout(seat.event_id)
     return seat
 
 

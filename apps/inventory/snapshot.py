@@ -17,22 +17,18 @@ counts as free, as everywhere: once the earliest hold in the snapshot has run ou
 are no longer refused from it until the next render. Every acceptance is decided under row
 locks."""
 
-import logging
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 
+from apps.common import shared_cache
 from apps.common.process_cache import MISSING, ProcessCache
-from apps.common.redis import redis_health
 
 from .availability import HELD, SOLD, free_seat_q
 from .models import EventSeat
-
-logger = logging.getLogger(__name__)
 
 # Where each event seat sits in the layout order; fixed when the event is published.
 POSITIONS_SECONDS = 300.0
@@ -79,6 +75,7 @@ class TakenSeats:
     holders: set = field(default_factory=set)  # buyers with a live hold on the event
     holds_end_from: datetime | None = None  # the earliest end of a hold in here
     rendered_at: float = 0.0  # wall clock
+    remembered: int = 0  # holds this process added since the render
 
     def holds_count(self, now) -> bool:
         """Held seats count as taken until the first hold in here runs out."""
@@ -160,38 +157,17 @@ def _shared_key(event_id: int) -> str:
     return f"taken-seats:{event_id}"
 
 
-def _shared_get(event_id: int):
-    if not redis_health.available():
-        return None
-    try:
-        return cache.get(_shared_key(event_id))
-    except Exception as exc:  # noqa: BLE001 - the shared copy is an optimisation
-        redis_health.failed()
-        logger.warning("taken-seat snapshot cache unreachable event=%s: %s", event_id, exc)
-        return None
-
-
-def _shared_set(event_id: int, taken: TakenSeats) -> None:
-    if not redis_health.available():
-        return
-    try:
-        cache.set(_shared_key(event_id), taken.shared(), max(snapshot_seconds(), 0.001))
-    except Exception as exc:  # noqa: BLE001
-        redis_health.failed()
-        logger.warning("taken-seat snapshot cache unreachable event=%s: %s", event_id, exc)
-
-
 def taken_seats(event_id: int) -> TakenSeats:
     """The snapshot of an event: this process's copy, the shared one, or a new render."""
     taken = _taken.get(event_id)
     if taken is not MISSING:
         return taken
-    shared = _shared_get(event_id)
+    shared = shared_cache.get(_shared_key(event_id))
     if shared is not None:
         taken = TakenSeats.from_shared(event_id, shared)
     else:
         taken = render(event_id)
-        _shared_set(event_id, taken)
+        shared_cache.set(_shared_key(event_id), taken.shared(), max(snapshot_seconds(), 0.001))
     left = snapshot_seconds() - (time.time() - taken.rendered_at)
     return _taken.set(event_id, taken, seconds=left)
 
@@ -208,6 +184,7 @@ def remember(event_id: int, user_id, seat_ids: list[int], until) -> None:
             _set_bit(taken.held, position)
             taken.held_count += 1
     taken.holders.add(user_id)
+    taken.remembered += 1
     if taken.holds_end_from is None or until < taken.holds_end_from:
         taken.holds_end_from = until
 
@@ -226,12 +203,7 @@ def _forget(event_id) -> None:
         _taken.forget()
         return
     _taken.forget(event_id)
-    if redis_health.available():
-        try:
-            cache.delete(_shared_key(event_id))
-        except Exception as exc:  # noqa: BLE001
-            redis_health.failed()
-            logger.warning("taken-seat snapshot cache unreachable event=%s: %s", event_id, exc)
+    shared_cache.delete(_shared_key(event_id))
 
 
 def forget_positions(event_id: int) -> None:

@@ -15,6 +15,8 @@ from .serializers import (
     EventDetailSerializer,
     EventSearchParamsSerializer,
     EventSummarySerializer,
+    SeatAvailabilitySerializer,
+    SeatLayoutSerializer,
     SeatMapSerializer,
 )
 
@@ -94,8 +96,64 @@ class EventSeatsApi(PublicApi, APIView):
         document = selectors.seat_map_document(pk)
         if document is None:
             raise _event_not_found()
-        headers = {"ETag": document.etag, "Cache-Control": "public, max-age=1"}
-        if document.etag in request.headers.get("If-None-Match", ""):
-            return HttpResponseNotModified(headers=headers)
         # Already-rendered JSON: a refreshing crowd of seat maps skips serialisation entirely.
-        return HttpResponse(document.body, content_type="application/json", headers=headers)
+        return _document_response(request, document, "public, max-age=1")
+
+
+def _document_response(request, document, cache_control: str) -> HttpResponse:
+    headers = {"ETag": document.etag, "Cache-Control": cache_control}
+    if document.etag in request.headers.get("If-None-Match", ""):
+        return HttpResponseNotModified(headers=headers)
+    return HttpResponse(document.body, content_type="application/json", headers=headers)
+
+
+LAYOUT_VERSION = OpenApiParameter(
+    "v",
+    str,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="The layout version (from the availability answer): the answer is then cached "
+    "for good.",
+)
+
+
+class EventLayoutApi(PublicApi, APIView):
+    @extend_schema(
+        operation_id="events_layout",
+        summary="The seat layout of an event",
+        description=(
+            "Where every seat is and what it costs, in layout order; it does not change during "
+            "a sale. Fetch it once with `?v=` set to the version, which is then cached for good, "
+            "and follow availability with `GET /api/v1/events/{id}/availability`."
+        ),
+        parameters=[EVENT_ID, LAYOUT_VERSION],
+        responses={200: SeatLayoutSerializer, 404: ERROR_RESPONSES[404]},
+    )
+    def get(self, request, pk):
+        document = selectors.seat_layout(pk)
+        if document is None:
+            raise _event_not_found()
+        if request.query_params.get("v") == document.version:
+            cache_control = "public, max-age=31536000, immutable"
+        else:
+            cache_control = "public, max-age=30"
+        return _document_response(request, document, cache_control)
+
+
+class EventAvailabilityApi(PublicApi, APIView):
+    @extend_schema(
+        operation_id="events_availability",
+        summary="Which seats are held and sold right now",
+        description=(
+            "Two bitsets over the layout order, at most a second old (a seat whose hold has "
+            "run out is available). Send `If-None-Match` with the last ETag: 304 when nothing "
+            "changed."
+        ),
+        parameters=[EVENT_ID],
+        responses={200: SeatAvailabilitySerializer, 404: ERROR_RESPONSES[404]},
+    )
+    def get(self, request, pk):
+        document = selectors.seat_availability(pk)
+        if document is None:
+            raise _event_not_found()
+        return _document_response(request, document, "public, max-age=1")

@@ -2,6 +2,7 @@
 map as a rendered document), composed from the catalogue (apps.events) and the seat inventory
 (apps.inventory)."""
 
+import base64
 import hashlib
 import json
 import logging
@@ -10,8 +11,11 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 
+from apps.common.errors import NotFound
 from apps.common.process_cache import MISSING, ProcessCache
-from apps.events.selectors import public_event_exists
+from apps.events.sale_facts import sale_facts
+from apps.events.selectors import PUBLIC_STATUSES, public_event_exists
+from apps.inventory import seat_map
 from apps.inventory.selectors import event_seat_map
 
 logger = logging.getLogger(__name__)
@@ -118,3 +122,29 @@ def seat_map_document(event_id: int) -> SeatMapDocument | None:
         except Exception:  # noqa: BLE001
             logger.warning("seat map cache unreachable event=%s", event_id)
     return _keep(event_id, document) or document
+
+
+def _public(event_id) -> bool:
+    """On sale or cancelled (drafts are staff-only), from the event's facts kept a second."""
+    try:
+        return sale_facts(event_id).status in PUBLIC_STATUSES
+    except NotFound:
+        return False
+
+
+def seat_layout(event_id: int):
+    """The seat layout document of a public event (apps.inventory.seat_map), or None."""
+    return seat_map.layout_document(event_id) if _public(event_id) else None
+
+
+def seat_availability(event_id: int):
+    """The availability document of a public event, or None."""
+    return seat_map.availability_document(event_id) if _public(event_id) else None
+
+
+def availability_counts(document) -> dict[str, int]:
+    """{"available", "held", "sold"} from an availability document."""
+    data = json.loads(document.body)
+    held = sum(bin(byte).count("1") for byte in base64.b64decode(data["held"]))
+    sold = sum(bin(byte).count("1") for byte in base64.b64decode(data["sold"]))
+    return {"available": data["seats"] - held - sold, "held": held, "sold": sold}

@@ -123,3 +123,40 @@ class SeatMapSeatSerializer(serializers.Serializer):
 class SeatMapSerializer(serializers.Serializer):
     event = serializers.IntegerField()
     seats = SeatMapSeatSerializer(many=True)
+
+
+class LayoutTierSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    price = serializers.DecimalField(max_digits=10, decimal_places=2)
+    colour = serializers.CharField()
+
+
+class SeatLayoutSerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    version = serializers.CharField(help_text="Changes whenever the layout does.")
+    sections = serializers.ListField(child=serializers.CharField())
+    tiers = serializers.DictField(
+        child=LayoutTierSerializer(), help_text="Price tiers by id (as a string)."
+    )
+    seats = serializers.ListField(
+        child=serializers.ListField(),
+        help_text=(
+            "Every seat in layout order (front to back, then left to right), as "
+            "[id, section, row, number, x, y, price tier id]. The n-th seat is bit n of the "
+            "availability bitsets."
+        ),
+    )
+
+
+class SeatAvailabilitySerializer(serializers.Serializer):
+    event = serializers.IntegerField()
+    layout = serializers.CharField(help_text="The layout version these bits go with.")
+    seats = serializers.IntegerField()
+    available = serializers.IntegerField()
+    held = serializers.CharField(
+        help_text=(
+            "Base64 bitset over the layout order: bit n (byte n // 8, least significant bit "
+            "first) is set when the n-th seat is on hold."
+        )
+    )
+    sold = serializers.CharField(help_text="Base64 bitset of the sold seats, as `held`.")

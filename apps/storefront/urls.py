@@ -6,9 +6,4 @@ app_name = "events"
 urlpatterns = [
     path("", views.event_list, name="list"),
     path("events/<slug:slug>/", views.event_detail, name="detail"),
-    path(
-        "events/<int:event_id>/availability/",
-        views.event_availability,
-        name="availability",
-    ),
 ]

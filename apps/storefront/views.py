@@ -4,22 +4,21 @@ Thin: reads come from selectors, and every rule about seats is the hold service'
 import logging
 from datetime import date
 
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from apps.events import selectors as event_selectors
 from apps.inventory import selectors as inventory_selectors
 
+from . import selectors
+
 logger = logging.getLogger(__name__)
 
 EVENTS_PER_PAGE = 12
-# The availability feed is polled by every open event page; during a rush a 2-second shared
-# cache turns thousands of polls per event into one seat-map query per event every 2 seconds.
-AVAILABILITY_CACHE_SECONDS = 2
 # How often an open event page asks for fresh availability.
 AVAILABILITY_REFRESH_SECONDS = 5
 
@@ -81,36 +80,21 @@ def _int_param(request, name, *, default):
     return int(value) if value.isdigit() else default
 
 
-def _seat_rows(seat_map: list[dict]) -> list[list]:
-    """The seat map as compact rows for the page's script (hundreds to thousands of seats)."""
-    return [
-        [
-            s["id"],
-            s["section"],
-            s["row"],
-            s["number"],
-            s["x"],
-            s["y"],
-            str(s["price"]),
-            s["price_tier_id"],
-            s["public_status"],
-        ]
-        for s in seat_map
-    ]
-
-
 @require_GET
 def event_detail(request, slug):
     event = event_selectors.get_public_event(slug=slug)
     if event is None:
         raise Http404("No such event")
     tiers = list(event.price_tiers.all())
-    seat_map = inventory_selectors.event_seat_map(event.id)
+    # The map itself is drawn by the page's script from the layout and availability answers
+    # of the API (apps.inventory.seat_map): cacheable, and the same for every buyer.
+    layout = selectors.seat_layout(event.id)
+    availability = selectors.seat_availability(event.id)
+    sections, counts = [], {"available": 0, "held": 0, "sold": 0}
+    if layout is not None:
+        sections = list(layout.sections)
+        counts = selectors.availability_counts(availability)
     hold = inventory_selectors.active_hold_for(user=request.user, event_id=event.id)
-    sections = sorted({s["section"] for s in seat_map})
-    counts = {"available": 0, "held": 0, "sold": 0}
-    for seat in seat_map:
-        counts[seat["public_status"]] += 1
     now = timezone.now()
     return render(
         request,
@@ -133,42 +117,10 @@ def event_detail(request, slug):
                 "currency": event.currency,
                 "maxSeats": event.max_seats_per_order,
                 "refreshSeconds": AVAILABILITY_REFRESH_SECONDS,
-                "tiers": {t.id: {"name": t.name, "colour": t.colour} for t in tiers},
-                "seats": _seat_rows(seat_map),
+                "layoutUrl": layout
+                and reverse("api-event-layout", args=[event.id]) + f"?v={layout.version}",
+                "availabilityUrl": reverse("api-event-availability", args=[event.id]),
                 "preselected": _preselected_seat_ids(request),
             },
         },
     )
-
-
-def _availability(event_id: int) -> dict:
-    held, sold = [], []
-    for seat in inventory_selectors.event_seat_map(event_id):
-        if seat["public_status"] == inventory_selectors.PUBLIC_HELD:
-            held.append(seat["id"])
-        elif seat["public_status"] == inventory_selectors.PUBLIC_SOLD:
-            sold.append(seat["id"])
-    return {"event": event_id, "held": held, "sold": sold, "at": timezone.now().isoformat()}
-
-
-@require_GET
-def event_availability(request, event_id):
-    """Which seats of an event are held or sold right now (every other seat is available)."""
-    key = f"seat-availability:{event_id}"
-    try:
-        data = cache.get(key)
-    except Exception:  # noqa: BLE001 - Redis down: the database answers, just uncached.
-        logger.warning("availability cache unreachable event=%s", event_id)
-        data, key = None, None
-    if data is None:
-        if not event_selectors.public_event_exists(event_id):
-            raise Http404("No such event")
-        data = _availability(event_id)
-        if key is not None:
-            try:
-                cache.set(key, data, AVAILABILITY_CACHE_SECONDS)
-            except Exception:  # noqa: BLE001
-                logger.warning("availability cache unreachable event=%s", event_id)
-    response = JsonResponse(data)
-    response["Cache-Control"] = f"max-age={AVAILABILITY_CACHE_SECONDS}"
-    return response

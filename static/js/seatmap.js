@@ -37,14 +37,11 @@
     return whole + "." + frac + " " + data.currency;
   }
 
-  var seats = data.seats.map(function (r) {
-    return {
-      id: r[0], section: r[1], row: r[2], number: r[3], x: r[4], y: r[5],
-      price: r[6], cents: toCents(r[6]), tier: r[7], status: r[8], el: null
-    };
-  });
+  // Filled from the layout answer (fetched once, cached for good under its version); the
+  // availability answer then sets each seat's status from two bitsets over the same order.
+  var seats = [];
   var byId = {};
-  seats.forEach(function (s) { byId[s.id] = s; });
+  var tiers = {};
   var selected = [];
   var current = null;
 
@@ -75,7 +72,7 @@
   }
 
   function paintSeat(s) {
-    var tier = data.tiers[s.tier];
+    var tier = tiers[s.tier];
     s.el.setAttribute("fill", tier ? tier.colour : "#3b82f6");
     s.el.setAttribute("data-status", s.status);
     s.el.setAttribute("aria-checked", selected.indexOf(s.id) >= 0 ? "true" : "false");
@@ -285,13 +282,17 @@
 
   /* Availability refresh */
 
+  function bitsOf(text) {
+    var raw = atob(text || ""), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return function (n) { return (bytes[n >> 3] >> (n & 7)) & 1; };
+  }
+
   function applyAvailability(feed) {
-    var held = {}, sold = {};
-    feed.held.forEach(function (id) { held[id] = true; });
-    feed.sold.forEach(function (id) { sold[id] = true; });
+    var isHeld = bitsOf(feed.held), isSold = bitsOf(feed.sold);
     var lost = [], available = 0;
-    seats.forEach(function (s) {
-      var status = sold[s.id] ? "sold" : held[s.id] ? "held" : "available";
+    seats.forEach(function (s, n) {
+      var status = isSold(n) ? "sold" : isHeld(n) ? "held" : "available";
       if (status === "available") available += 1;
       if (status === s.status) return;
       s.status = status;
@@ -312,29 +313,76 @@
   function refresh() {
     if (refreshing || document.hidden || !window.fetch) return Promise.resolve();
     refreshing = true;
-    return fetch(root.getAttribute("data-availability-url"), { headers: { Accept: "application/json" }, credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (feed) { if (feed) applyAvailability(feed); })
+    return getJson(data.availabilityUrl, true)
+      .then(function (feed) {
+        if (!feed) return;
+        // A new layout (staff re-priced seats): draw it again before applying the bits.
+        if (feed.layout !== layoutVersion) return loadLayout(feed.layout).then(function () { applyAvailability(feed); });
+        applyAvailability(feed);
+      })
       .catch(function () { /* offline for a moment: the next tick tries again */ })
       .then(function () { refreshing = false; });
   }
 
-  draw();
-  if (!seats.length) return;
+  function getJson(url, revalidate) {
+    // Availability is asked with its ETag every time (a 304 costs the shop almost nothing);
+    // the layout comes from the browser's cache under its version.
+    var options = { headers: { Accept: "application/json" }, credentials: "same-origin" };
+    if (revalidate) options.cache = "no-cache";
+    return fetch(url, options)
+      .then(function (r) { return r.ok ? r.json() : null; });
+  }
 
-  var missing = 0;
-  (data.preselected || []).forEach(function (id) {
-    var s = byId[id];
-    if (s && s.status === "available" && selected.indexOf(id) < 0 && selected.length < data.maxSeats) {
-      selected.push(id);
-      paintSeat(s);
-    } else if (selected.indexOf(id) < 0) {
-      missing += 1;
-    }
-  });
-  renderSelection();
-  if (missing) say("Some of the seats you picked are no longer available; choose others.", true);
-  else if (selected.length) say("Your seats are still selected. " + summary());
+  var layoutVersion = null;
+  function loadLayout(version) {
+    var url = data.layoutUrl.split("?")[0] + "?v=" + encodeURIComponent(version);
+    return getJson(url).then(function (layout) {
+      if (!layout) return;
+      layoutVersion = layout.version;
+      tiers = layout.tiers;
+      var keep = selected;
+      seats = layout.seats.map(function (r) {
+        var tier = tiers[r[6]] || { price: "0.00" };
+        return {
+          id: r[0], section: r[1], row: r[2], number: r[3], x: r[4], y: r[5],
+          price: tier.price, cents: toCents(tier.price), tier: r[6], status: "available", el: null
+        };
+      });
+      byId = {};
+      seats.forEach(function (s) { byId[s.id] = s; });
+      selected = keep.filter(function (id) { return byId[id]; });
+      root.querySelectorAll("svg.seatmap").forEach(function (old) { old.remove(); });
+      draw();
+    });
+  }
+
+  function preselect() {
+    var missing = 0;
+    (data.preselected || []).forEach(function (id) {
+      var s = byId[id];
+      if (s && s.status === "available" && selected.indexOf(id) < 0 && selected.length < data.maxSeats) {
+        selected.push(id);
+        paintSeat(s);
+      } else if (selected.indexOf(id) < 0) {
+        missing += 1;
+      }
+    });
+    renderSelection();
+    if (missing) say("Some of the seats you picked are no longer available; choose others.", true);
+    else if (selected.length) say("Your seats are still selected. " + summary());
+  }
+
+  if (!data.layoutUrl) { draw(); return; }
+  var started = data.layoutUrl.split("v=")[1];
+  loadLayout(decodeURIComponent(started))
+    .then(function () { return getJson(data.availabilityUrl, true); })
+    .then(function (feed) { if (feed) applyAvailability(feed); })
+    .catch(function () { say("The seat map could not be loaded; try reloading the page.", true); })
+    .then(function () {
+      if (!seats.length) return;
+      root.setAttribute("data-ready", "true");
+      preselect();
+    });
 
   window.setInterval(refresh, Math.max(2, data.refreshSeconds) * 1000);
   document.addEventListener("visibilitychange", function () { if (!document.hidden) refresh(); });

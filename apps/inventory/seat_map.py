@@ -1,0 +1,133 @@
+"""The seat map in two answers that scale with a stadium:
+
+- the **layout** (every seat's place, section, row, number and price tier, in layout order,
+  and the tiers): it does not change during a sale, so it is versioned by its content and
+  served once, cacheable for good under its version;
+- the **availability**: two bitsets over the layout order (held, sold), drawn from the
+  taken-seat snapshot, a few kilobytes even for 20,000 seats, at most a second old.
+
+Both are rendered documents with an ETag, kept by each process and shared through the cache,
+so that a refreshing crowd costs almost nothing. Whoever changes a seat's tier (apps.inventory
+.seats) forgets the layout."""
+
+import base64
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+
+from apps.common import shared_cache
+from apps.common.process_cache import MISSING, ProcessCache
+from apps.events.models import PriceTier
+
+from . import snapshot
+from .models import EventSeat
+
+LAYOUT_SECONDS = 30.0
+_layouts = ProcessCache("seat-layouts", seconds=LAYOUT_SECONDS, max_entries=64)
+_availability = ProcessCache(
+    "seat-availability", seconds=snapshot.snapshot_seconds, max_entries=256
+)
+
+
+@dataclass(frozen=True)
+class Document:
+    etag: str  # quoted, as the header wants it
+    body: bytes
+    sections: tuple = ()  # of a layout: its section names, sorted
+
+    @property
+    def version(self) -> str:
+        return self.etag.strip('"')
+
+
+def _document(data: dict) -> Document:
+    body = json.dumps(data, separators=(",", ":")).encode()
+    return Document('"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"', body)
+
+
+def _render_layout(event_id: int) -> Document | None:
+    seats = list(
+        EventSeat.objects.filter(event_id=event_id)
+        .order_by("position")
+        .values_list(
+            "id",
+            "seat__section",
+            "seat__row",
+            "seat__number",
+            "seat__x",
+            "seat__y",
+            "price_tier_id",
+        )
+    )
+    if not seats:
+        return None
+    tiers = {
+        str(tier_id): {"name": name, "price": str(price), "colour": colour}
+        for tier_id, name, price, colour in PriceTier.objects.filter(event_id=event_id)
+        .order_by("id")
+        .values_list("id", "name", "price", "colour")
+    }
+    sections = sorted({seat[1] for seat in seats})
+    content = _document({"seats": seats, "tiers": tiers})
+    document = _document(
+        {
+            "event": event_id,
+            "version": content.version,
+            "sections": sections,
+            "tiers": tiers,
+            "seats": seats,
+        }
+    )
+    # The ETag is the content's own version, which the availability answer names.
+    return Document(f'"{content.version}"', document.body, tuple(sections))
+
+
+def layout_document(event_id: int) -> Document | None:
+    """The event's layout; None when it has no seats (not published)."""
+    kept = _layouts.get(event_id)
+    if kept is not MISSING:
+        return kept
+    key = f"seat-layout:{event_id}"
+    shared = shared_cache.get(key)
+    document = Document(*shared) if shared else _render_layout(event_id)
+    if document is None:
+        return None
+    if not shared:
+        shared_cache.set(key, (document.etag, document.body, document.sections), LAYOUT_SECONDS)
+    return _layouts.set(event_id, document)
+
+
+def forget_layout(event_id: int) -> None:
+    _layouts.forget(event_id)
+    shared_cache.delete(f"seat-layout:{event_id}")
+
+
+def _bits(value: bytearray) -> str:
+    return base64.b64encode(bytes(value)).decode()
+
+
+def availability_document(event_id: int) -> Document | None:
+    """Held and sold seats as bitsets over the layout order (bit n of byte n // 8, least
+    significant first, is the seat at position n), with the layout version they go with."""
+    layout = layout_document(event_id)
+    if layout is None:
+        return None
+    taken = snapshot.taken_seats(event_id)
+    kept = _availability.get(event_id)
+    drawn_from = (taken.rendered_at, taken.remembered, layout.etag)
+    if kept is not MISSING and kept[0] == drawn_from:
+        return kept[1]
+    document = _document(
+        {
+            "event": event_id,
+            "layout": layout.version,
+            "seats": taken.seats,
+            "available": taken.seats - taken.held_count - taken.sold_count,
+            "held": _bits(taken.held),
+            "sold": _bits(taken.sold),
+        }
+    )
+    left = snapshot.snapshot_seconds() - (time.time() - taken.rendered_at)
+    _availability.set(event_id, (drawn_from, document), seconds=left)
+    return document
