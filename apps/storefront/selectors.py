@@ -9,8 +9,7 @@ import logging
 import time as time_module
 from dataclasses import dataclass
 
-from django.core.cache import cache
-
+from apps.common import shared_cache
 from apps.common.errors import NotFound
 from apps.common.process_cache import MISSING, ProcessCache
 from apps.events.sale_facts import sale_facts
@@ -100,11 +99,7 @@ def seat_map_document(event_id: int) -> SeatMapDocument | None:
     if kept is not MISSING:
         return kept
     key = f"seat-map-doc:{event_id}"
-    try:
-        cached = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache is an optimisation; Redis down means no cache
-        logger.warning("seat map cache unreachable event=%s", event_id)
-        cached, key = None, None
+    cached = shared_cache.get(key)
     if cached is not None and len(cached) == 3:  # (etag, body, built_at)
         document = _keep(event_id, SeatMapDocument(*cached))
         if document is not None:
@@ -112,15 +107,7 @@ def seat_map_document(event_id: int) -> SeatMapDocument | None:
     if not public_event_exists(event_id):
         return None
     document = _render_seat_map(event_id)
-    if key is not None:
-        try:
-            cache.set(
-                key,
-                (document.etag, document.body, document.built_at),
-                SEAT_MAP_CACHE_SECONDS,
-            )
-        except Exception:  # noqa: BLE001
-            logger.warning("seat map cache unreachable event=%s", event_id)
+    shared_cache.set(key, (document.etag, document.body, document.built_at), SEAT_MAP_CACHE_SECONDS)
     return _keep(event_id, document) or document
 
 

@@ -142,3 +142,8 @@ def test_redis_down_each_process_reads_its_own(event, dead_redis):
     with pytest.raises(Conflict) as refused:
         hold_seats(user=UserFactory(), event_id=event.id, event_seat_ids=seats[1:3])
     assert refused.value.code == "seats_unavailable" and refused.value.extra["seats"] == [seats[1]]
+
+
+def test_best_available_goes_on_with_redis_down(event, dead_redis):
+    hold = hold_seats(user=UserFactory(), event_id=event.id, quantity=2)
+    assert len(hold.seat_lines) == 2

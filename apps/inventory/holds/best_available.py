@@ -7,11 +7,11 @@ wholly ours is rolled back and the next one tried."""
 
 from collections import defaultdict
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max, Min
 from django.db.models.functions import Now
 
+from apps.common import shared_cache
 from apps.events.models import Event
 
 from .. import seats
@@ -128,11 +128,11 @@ def candidate_blocks(seats, quantity: int, centre_x: float) -> list[list[int]]:
 def _venue_centre_x(event: Event) -> float:
     """The x the picker aims for; the physical layout changes rarely."""
     key = f"venue-centre:{event.venue_id}"
-    centre = cache.get(key)
+    centre = shared_cache.get(key)
     if centre is None:
         bounds = Seat.objects.filter(venue_id=event.venue_id).aggregate(
             left=Min("x"), right=Max("x")
         )
         centre = ((bounds["left"] or 0) + (bounds["right"] or 0)) / 2
-        cache.set(key, centre, 300)
+        shared_cache.set(key, centre, 300)
     return centre
