@@ -37,6 +37,18 @@ def set(key: str, value, seconds: float) -> None:  # noqa: A001 - the cache's ow
         _failed("write", key, exc)
 
 
+def add(key: str, value, seconds: float) -> bool:
+    """Stores the value only if the key is absent: whether it did. With Redis unreachable,
+    True (there is nobody to share with)."""
+    if not redis_health.available():
+        return True
+    try:
+        return bool(cache.add(key, value, seconds))
+    except Exception as exc:  # noqa: BLE001
+        _failed("add", key, exc)
+        return True
+
+
 def delete(key: str) -> None:
     if not redis_health.available():
         return

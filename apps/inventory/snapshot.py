@@ -17,6 +17,7 @@ counts as free, as everywhere: once the earliest hold in the snapshot has run ou
 are no longer refused from it until the next render. Every acceptance is decided under row
 locks."""
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -157,19 +158,53 @@ def _shared_key(event_id: int) -> str:
     return f"taken-seats:{event_id}"
 
 
-def taken_seats(event_id: int) -> TakenSeats:
-    """The snapshot of an event: this process's copy, the shared one, or a new render."""
+# One render per event at a time for the whole cluster: whoever finds the shared copy out of
+# date takes a short lock and renders; everybody else goes on with the copy they have, a moment
+# older, so a rush never renders the same stadium many times a second (it did: every thread of
+# every process whose copy ran out in the same instant rendered its own).
+RENDER_LOCK_SECONDS = 2.0
+_stale = ProcessCache("taken-seats-stale", seconds=10.0, max_entries=256)
+_rendering = threading.Lock()  # and one render at a time in a process
+
+
+def _keep(taken: TakenSeats) -> TakenSeats:
+    _stale.set(taken.event_id, taken)
+    left = snapshot_seconds() - (time.time() - taken.rendered_at)
+    return _taken.set(taken.event_id, taken, seconds=left)
+
+
+def taken_seats(event_id: int, *, must: bool = True) -> TakenSeats | None:
+    """The snapshot of an event: this process's copy, the shared one, or a new render. With
+    `must=False`, None when there is no copy at all and another thread or process is rendering
+    it (layer 0 then refuses nothing)."""
     taken = _taken.get(event_id)
     if taken is not MISSING:
         return taken
     shared = shared_cache.get(_shared_key(event_id))
     if shared is not None:
-        taken = TakenSeats.from_shared(event_id, shared)
+        candidate = TakenSeats.from_shared(event_id, shared)
+        if time.time() - candidate.rendered_at < snapshot_seconds():
+            return _keep(candidate)
     else:
-        taken = render(event_id)
-        shared_cache.set(_shared_key(event_id), taken.shared(), max(snapshot_seconds(), 0.001))
-    left = snapshot_seconds() - (time.time() - taken.rendered_at)
-    return _taken.set(event_id, taken, seconds=left)
+        candidate = _stale.get(event_id, None)
+    if _rendering.acquire(blocking=False):
+        try:
+            if shared_cache.add(_render_lock_key(event_id), 1, RENDER_LOCK_SECONDS):
+                try:
+                    taken = render(event_id)
+                    shared_cache.set(_shared_key(event_id), taken.shared(), 3 * snapshot_seconds())
+                finally:
+                    shared_cache.delete(_render_lock_key(event_id))
+                return _keep(taken)
+        finally:
+            _rendering.release()
+    if candidate is not None:  # being rendered elsewhere: this copy for a moment longer
+        return _taken.set(event_id, candidate, seconds=0.1)
+    return _keep(render(event_id)) if must else None
+
+
+def _render_lock_key(event_id: int) -> str:
+    return f"taken-seats-rendering:{event_id}"
 
 
 def remember(event_id: int, user_id, seat_ids: list[int], until) -> None:
@@ -201,8 +236,10 @@ def forget(event_id=None) -> None:
 def _forget(event_id) -> None:
     if event_id is None:
         _taken.forget()
+        _stale.forget()
         return
     _taken.forget(event_id)
+    _stale.forget(event_id)
     shared_cache.delete(_shared_key(event_id))
 
 

@@ -16,11 +16,14 @@ from .. import snapshot
 from .refusals import no_block, seats_unavailable
 
 
+def _snapshot(event: Event):
+    """The event's snapshot, or None: switched off, or being rendered with no copy yet."""
+    return snapshot.taken_seats(event.pk, must=False) if snapshot.enabled() else None
+
+
 def refuse_seats_known_taken(user, event: Event, ids: list[int]) -> None:
-    if not snapshot.enabled():
-        return
-    taken = snapshot.taken_seats(event.pk)
-    if user.pk in taken.holders:
+    taken = _snapshot(event)
+    if taken is None or user.pk in taken.holders:
         return
     gone = taken.gone(ids, timezone.now())
     if gone:
@@ -29,14 +32,13 @@ def refuse_seats_known_taken(user, event: Event, ids: list[int]) -> None:
 
 def refuse_known_sold_out(user, event: Event, quantity: int, section) -> None:
     """Best available after a sell-out: fewer free seats in the whole event than asked for."""
-    if not snapshot.enabled():
-        return
-    taken = snapshot.taken_seats(event.pk)
-    if user.pk not in taken.holders and taken.free(timezone.now()) < quantity:
+    taken = _snapshot(event)
+    if taken is not None and user.pk not in taken.holders and taken.free(timezone.now()) < quantity:
         raise no_block(quantity, section)
 
 
 def may_hold_seats_here(user, event: Event) -> bool:
     """False only when the snapshot knows this buyer holds no seats on the event (saves the
     look-up of their hold on a refusal)."""
-    return not snapshot.enabled() or user.pk in snapshot.taken_seats(event.pk).holders
+    taken = _snapshot(event)
+    return taken is None or user.pk in taken.holders
