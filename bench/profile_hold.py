@@ -71,6 +71,8 @@ def main(argv=None) -> int:
         help="profile refused holds (409: seats taken) instead of successful ones",
     )
     p.add_argument("--cost", type=int, default=200, help="requests per kind for the CPU table")
+    p.add_argument("--rows", type=int, default=20, help="rows of the event (one section)")
+    p.add_argument("--seats-per-row", type=int, default=100)
     opts = p.parse_args(argv)
     args = bench.parse_args(
         [
@@ -91,9 +93,9 @@ def main(argv=None) -> int:
 
     call_command("migrate", verbosity=0, interactive=False)
     buyers = (
-        opts.profile + 2 * opts.cost + 2 * opts.cprofile + 60
+        opts.profile + 3 * opts.cost + 2 * opts.cprofile + 60
     )  # each part uses buyers of its own
-    event_id, layout = bench.create_event("profile", 20, 100)
+    event_id, layout = bench.create_event("profile", opts.rows, opts.seats_per_row)
     tokens = bench.create_buyers(buyers)
 
     from rest_framework.test import APIClient
@@ -111,6 +113,14 @@ def main(argv=None) -> int:
             headers["HTTP_IDEMPOTENCY_KEY"] = f"profile-hold-{index}"
         return client.post(
             "/api/v1/holds", {"event": event_id, "seats": block}, format="json", **headers
+        )
+
+    def best(index: int, quantity: int):
+        headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens[index]}"}
+        if opts.idempotency_keys:
+            headers["HTTP_IDEMPOTENCY_KEY"] = f"profile-best-{index}"
+        return client.post(
+            "/api/v1/holds", {"event": event_id, "quantity": quantity}, format="json", **headers
         )
 
     def pay(index: int, hold_id: str):
@@ -182,7 +192,7 @@ def main(argv=None) -> int:
             print(f"  redis {n}: {cmd!r}")
 
     if opts.cost:
-        index = cost_table(opts.cost, client, event_id, blocks, index, hold, pay)
+        index = cost_table(opts.cost, client, event_id, blocks, index, hold, pay, best)
 
     if opts.cprofile:
         index = cpu_profile(opts.cprofile, blocks, index, hold, opts.cprofile_refusals)
@@ -244,7 +254,7 @@ def cpu_profile(count, blocks, index, hold, refusals=False) -> int:
     return index + 2 * count
 
 
-def cost_table(count, client, event_id, blocks, index, hold, pay) -> int:
+def cost_table(count, client, event_id, blocks, index, hold, pay, best) -> int:
     """CPU time of this Python process per request, by kind (PostgreSQL and Redis work is in
     their own processes and not included); the ratios are what the load test's ratios aim at."""
     from apps.inventory.models import EventSeat
@@ -302,11 +312,15 @@ def cost_table(count, client, event_id, blocks, index, hold, pay) -> int:
         lambda n: hold(index + count + n, blocks[index + n]).status_code,
     )
     measure("POST /api/v1/bookings", lambda n: pay(*held[n % len(held)]).status_code)
+    measure(
+        "POST /api/v1/holds, best available 2",
+        lambda n: best(index + 2 * count + n, 2).status_code,
+    )
     print(f"\n== CPU per request, in-process, {count} each (ms)")
     print(f"  {'request':<34}{'CPU':>8}{'wall':>8}  x healthz CPU  statuses")
     for label, cpu, wall, statuses in rows:
         print(f"  {label:<34}{cpu:>8.2f}{wall:>8.2f}  {cpu / rows[0][1]:>12.1f}  {statuses}")
-    return index + 2 * count
+    return index + 3 * count
 
 
 if __name__ == "__main__":

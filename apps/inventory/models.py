@@ -125,6 +125,10 @@ class EventSeat(models.Model):
             models.Index(
                 fields=["event", "status", "position"], name="eventseat_event_status_pos_idx"
             ),
+            # ... and the held ones whose hold has run out, without reading every held seat.
+            models.Index(
+                fields=["event", "status", "held_until"], name="eventseat_event_held_until_idx"
+            ),
         ]
 
     def __str__(self):

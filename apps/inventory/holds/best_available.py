@@ -15,6 +15,7 @@ from apps.common import shared_cache
 from apps.events.models import Event
 
 from .. import seats
+from ..availability import free_seat_parts
 from ..models import EventSeat, Seat
 from .claim import SEAT_LINE_LOOKUPS, SeatLine, created, live_hold_of, one_hold_per_buyer
 from .refusals import BlockBusy, active_hold_exists, no_block
@@ -28,7 +29,7 @@ BEST_AVAILABLE_ROUNDS = 4
 
 def hold_best_available(user, event: Event, quantity: int, section, price_tier_id):
     refuse_known_sold_out(user, event, quantity, section)  # layer 0
-    free = EventSeat.objects.filter(event=event).filter(seats.free_seat_q())
+    free = EventSeat.objects.filter(event=event)
     if section:
         free = free.filter(seat__section=section)
     if price_tier_id:
@@ -64,22 +65,25 @@ def hold_best_available(user, event: Event, quantity: int, section, price_tier_i
 FIRST_READ = 64
 
 
-def _free_seats_front_to_back(free, quantity: int):
-    """Yields lists of free seats (id, section, row, number, x, y, price, tier, db_now), each
-    of whole rows (all seats at the same y), front rows first, without locks: other buyers may
-    take some before we claim."""
+def _free_seats_front_to_back(seats, quantity: int):
+    """Yields lists of free seats (id, section, row, number, x, y, price, tier, db_now,
+    position) among `seats`, each of whole rows (all seats at the same y), front rows first,
+    without locks: other buyers may take some before we claim.
+
+    Free is the rule of apps.inventory.availability in two queries that each walk an index in
+    layout order and stop after `limit` rows: the available seats, and the held seats whose
+    hold has run out. (One query with the rule's OR made PostgreSQL sort every free seat of
+    the hall for each request.)"""
+    parts = [seats.filter(part) for part in free_seat_parts()]
     after, limit = -1, max(FIRST_READ, 4 * quantity)
     while True:
-        rows = list(
-            free.filter(position__gt=after)
-            .order_by("position")
-            .annotate(db_now=Now(), **SEAT_LINE_LOOKUPS)
-            .values_list("id", *SEAT_LINE_LOOKUPS, "db_now", "position")[:limit]
-        )
-        if len(rows) < limit:  # the end of the hall
+        reads = [_read(part, after, limit) for part in parts]
+        rows = sorted((row for read in reads for row in read), key=lambda row: row[9])
+        if all(len(read) < limit for read in reads):  # the end of the hall
             if rows:
                 yield rows
             return
+        rows = rows[:limit]  # the first `limit` free seats in layout order
         last_y = rows[-1][5]
         whole = [row for row in rows if row[5] != last_y]
         if whole:
@@ -87,6 +91,15 @@ def _free_seats_front_to_back(free, quantity: int):
             after = whole[-1][9]
         else:
             limit *= 2  # one row wider than what we read: read more of it
+
+
+def _read(seats, after: int, limit: int) -> list:
+    return list(
+        seats.filter(position__gt=after)
+        .order_by("position")
+        .annotate(db_now=Now(), **SEAT_LINE_LOOKUPS)
+        .values_list("id", *SEAT_LINE_LOOKUPS, "db_now", "position")[:limit]
+    )
 
 
 def _claim_block(user, event: Event, lines: list[SeatLine], db_now):
