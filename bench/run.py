@@ -1195,6 +1195,21 @@ def make_chart(results: dict, timelines: dict, path: Path):
     plt.close(fig)
 
 
+def _rps_ratio_target(results, add, label, ratio_name, top, bottom, goal: float) -> None:
+    """A target on req/s of phase `top` over phase `bottom` of the same run."""
+    ph = results["phases"]
+    if not (ph.get(top, {}).get("rps") and ph.get(bottom, {}).get("rps")):
+        return
+    ratio = ph[top]["rps"] / ph[bottom]["rps"]
+    results["ratios"][ratio_name] = round(ratio, 2)
+    add(
+        label,
+        f">= {goal}x",
+        f"{ratio:.2f}x ({ph[top]['rps']} vs {ph[bottom]['rps']} req/s)",
+        ratio >= goal,
+    )
+
+
 def evaluate_targets(results: dict) -> list[dict]:
     ph = results["phases"]
     inv = results.get("invariants", {})
@@ -1212,15 +1227,9 @@ def evaluate_targets(results: dict) -> list[dict]:
         inv and invariants_ok(inv),
     )
     add("5xx responses (all phases)", "0", f"{five_xx} (no response: {no_resp})", five_xx == 0)
-    if ph.get("hold") and ph.get("baseline"):
-        ratio = ph["hold"]["rps"] / ph["baseline"]["rps"]
-        results["ratios"]["hold_vs_baseline"] = round(ratio, 2)
-        add(
-            "hold throughput vs baseline",
-            ">= 0.6x",
-            f"{ratio:.2f}x ({ph['hold']['rps']} vs {ph['baseline']['rps']} req/s)",
-            ratio >= 0.6,
-        )
+    _rps_ratio_target(
+        results, add, "hold throughput vs baseline", "hold_vs_baseline", "hold", "baseline", 0.6
+    )
     if ph.get("hold"):
         add(
             "hold P99 latency",
@@ -1228,15 +1237,9 @@ def evaluate_targets(results: dict) -> list[dict]:
             f"{ph['hold']['p99_ms']} ms",
             ph["hold"]["p99_ms"] <= 250,
         )
-    if ph.get("seat_map") and ph.get("healthz"):
-        ratio = ph["seat_map"]["rps"] / ph["healthz"]["rps"]
-        results["ratios"]["seat_map_vs_healthz"] = round(ratio, 2)
-        add(
-            "seat-map read vs /healthz",
-            ">= 0.5x",
-            f"{ratio:.2f}x ({ph['seat_map']['rps']} vs {ph['healthz']['rps']} req/s)",
-            ratio >= 0.5,
-        )
+    _rps_ratio_target(
+        results, add, "seat-map read vs /healthz", "seat_map_vs_healthz", "seat_map", "healthz", 0.5
+    )
     _stadium_targets(results, add)
     sweep = results.get("sweep")
     if sweep:
@@ -1247,15 +1250,16 @@ def evaluate_targets(results: dict) -> list[dict]:
             sweep["seconds"] < 10 and sweep["left_active"] == 0 and sweep["left_held_seats"] == 0,
         )
     inv2 = results.get("scaleout_invariants")
-    if inv2 and ph.get("scaleout_hold") and ph.get("hold"):
-        ratio = ph["scaleout_hold"]["rps"] / ph["hold"]["rps"]
-        results["ratios"]["two_instances_vs_one"] = round(ratio, 2)
+    if inv2:
         add("two instances: invariants", "0 sold/held twice", _inv_text(inv2), invariants_ok(inv2))
-        add(
-            "two instances: hold throughput",
-            ">= 1.0x one instance",
-            f"{ratio:.2f}x ({ph['scaleout_hold']['rps']} vs {ph['hold']['rps']} req/s)",
-            ratio >= 1.0,
+        _rps_ratio_target(
+            results,
+            add,
+            "two instances: hold throughput vs one",
+            "two_instances_vs_one",
+            "scaleout_hold",
+            "hold",
+            1.0,
         )
     return targets
 
@@ -1272,24 +1276,24 @@ def _stadium_targets(results: dict, add) -> None:
         f"{ph['big_rush_all'].get('seconds')} s",
         results.get("big_rush_completed"),
     )
-    if ph.get("big_hold") and ph.get("baseline"):
-        ratio = ph["big_hold"]["rps"] / ph["baseline"]["rps"]
-        results["ratios"]["stadium_hold_vs_baseline"] = round(ratio, 2)
-        add(
-            "stadium: hold throughput vs baseline",
-            ">= 0.5x",
-            f"{ratio:.2f}x ({ph['big_hold']['rps']} vs {ph['baseline']['rps']} req/s)",
-            ratio >= 0.5,
-        )
-    if ph.get("big_availability") and ph.get("healthz"):
-        ratio = ph["big_availability"]["rps"] / ph["healthz"]["rps"]
-        results["ratios"]["stadium_availability_vs_healthz"] = round(ratio, 2)
-        add(
-            "stadium: availability vs /healthz",
-            ">= 0.5x",
-            f"{ratio:.2f}x ({ph['big_availability']['rps']} vs {ph['healthz']['rps']} req/s)",
-            ratio >= 0.5,
-        )
+    _rps_ratio_target(
+        results,
+        add,
+        "stadium: hold throughput vs baseline",
+        "stadium_hold_vs_baseline",
+        "big_hold",
+        "baseline",
+        0.5,
+    )
+    _rps_ratio_target(
+        results,
+        add,
+        "stadium: availability vs /healthz",
+        "stadium_availability_vs_healthz",
+        "big_availability",
+        "healthz",
+        0.5,
+    )
     small, big = server.get("rush", {}), server.get("big_rush", {})
     if small.get("server_cpu_ms_per_request") and big.get("server_cpu_ms_per_request"):
         ratio = big["server_cpu_ms_per_request"] / small["server_cpu_ms_per_request"]
