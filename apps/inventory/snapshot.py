@@ -37,14 +37,17 @@ _positions = ProcessCache("seat-positions", seconds=POSITIONS_SECONDS, max_entri
 
 
 def snapshot_seconds() -> float:
-    return settings.TICKETING["TAKEN_SEATS_SECONDS"]
+    """How long a copy is good for. With layer 0 switched off (0) the snapshot still feeds the
+    seat map's availability answer, a second at a time."""
+    return settings.TICKETING["TAKEN_SEATS_SECONDS"] or 1.0
 
 
 _taken = ProcessCache("taken-seats", seconds=snapshot_seconds, max_entries=256)
 
 
 def enabled() -> bool:
-    return snapshot_seconds() > 0
+    """Whether layer 0 refuses from it."""
+    return settings.TICKETING["TAKEN_SEATS_SECONDS"] > 0
 
 
 def positions(event_id: int) -> dict[int, int]:
