@@ -16,6 +16,8 @@ import json
 import time
 from dataclasses import dataclass
 
+from django.db import transaction
+
 from apps.common import shared_cache
 from apps.common.process_cache import MISSING, ProcessCache
 from apps.events.models import PriceTier
@@ -35,6 +37,7 @@ class Document:
     etag: str  # quoted, as the header wants it
     body: bytes
     sections: tuple = ()  # of a layout: its section names, sorted
+    counts: tuple = ()  # of an availability answer: (available, held, sold)
 
     @property
     def version(self) -> str:
@@ -99,8 +102,15 @@ def layout_document(event_id: int) -> Document | None:
 
 
 def forget_layout(event_id: int) -> None:
+    """Forgotten here now; in the shared cache once the re-pricing is committed (no Redis call
+    under the caller's row locks)."""
     _layouts.forget(event_id)
-    shared_cache.delete(f"seat-layout:{event_id}")
+
+    def everywhere():
+        _layouts.forget(event_id)
+        shared_cache.delete(f"seat-layout:{event_id}")
+
+    transaction.on_commit(everywhere)
 
 
 def _bits(value: bytearray) -> str:
@@ -118,15 +128,19 @@ def availability_document(event_id: int) -> Document | None:
     drawn_from = (taken.rendered_at, taken.remembered, layout.etag)
     if kept is not MISSING and kept[0] == drawn_from:
         return kept[1]
+    available = taken.seats - taken.held_count - taken.sold_count
     document = _document(
         {
             "event": event_id,
             "layout": layout.version,
             "seats": taken.seats,
-            "available": taken.seats - taken.held_count - taken.sold_count,
+            "available": available,
             "held": _bits(taken.held),
             "sold": _bits(taken.sold),
         }
+    )
+    document = Document(
+        document.etag, document.body, counts=(available, taken.held_count, taken.sold_count)
     )
     left = snapshot.snapshot_seconds() - (time.time() - taken.rendered_at)
     _availability.set(event_id, (drawn_from, document), seconds=left)

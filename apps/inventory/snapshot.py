@@ -228,21 +228,25 @@ def remember(event_id: int, user_id, seat_ids: list[int], until) -> None:
 
 
 def forget(event_id=None) -> None:
-    """This process (and the shared copy) forget what they saw of an event's seats: now, and
-    again once the change is committed (a render by another thread or process in between
-    would still have them taken)."""
-    _forget(event_id)
+    """This process (and, once the change is committed, the shared copy) forget what they saw of
+    an event's seats. The shared copy waits for the commit: no Redis call while the caller holds
+    row locks, and a render by another process in between would still have the seats taken."""
+    _forget_here(event_id)
     if event_id is not None:
-        transaction.on_commit(lambda: _forget(event_id))
+        transaction.on_commit(lambda: _forget_everywhere(event_id))
 
 
-def _forget(event_id) -> None:
+def _forget_here(event_id) -> None:
     if event_id is None:
         _taken.forget()
         _stale.forget()
-        return
-    _taken.forget(event_id)
-    _stale.forget(event_id)
+    else:
+        _taken.forget(event_id)
+        _stale.forget(event_id)
+
+
+def _forget_everywhere(event_id: int) -> None:
+    _forget_here(event_id)
     shared_cache.delete(_shared_key(event_id))
 
 

@@ -2,10 +2,8 @@
 map as a rendered document), composed from the catalogue (apps.events) and the seat inventory
 (apps.inventory)."""
 
-import base64
 import hashlib
 import json
-import logging
 import time as time_module
 from dataclasses import dataclass
 
@@ -16,8 +14,6 @@ from apps.events.sale_facts import sale_facts
 from apps.events.selectors import PUBLIC_STATUSES, public_event_exists
 from apps.inventory import seat_map
 from apps.inventory.selectors import event_seat_map
-
-logger = logging.getLogger(__name__)
 
 
 def availability(counts: dict[str, int] | None) -> dict:
@@ -127,11 +123,3 @@ def seat_layout(event_id: int):
 def seat_availability(event_id: int):
     """The availability document of a public event, or None."""
     return seat_map.availability_document(event_id) if _public(event_id) else None
-
-
-def availability_counts(document) -> dict[str, int]:
-    """{"available", "held", "sold"} from an availability document."""
-    data = json.loads(document.body)
-    held = sum(bin(byte).count("1") for byte in base64.b64decode(data["held"]))
-    sold = sum(bin(byte).count("1") for byte in base64.b64decode(data["sold"]))
-    return {"available": data["seats"] - held - sold, "held": held, "sold": sold}

@@ -93,7 +93,8 @@ def event_detail(request, slug):
     sections, counts = [], {"available": 0, "held": 0, "sold": 0}
     if layout is not None:
         sections = list(layout.sections)
-        counts = selectors.availability_counts(availability)
+        available, held, sold = availability.counts
+        counts = {"available": available, "held": held, "sold": sold}
     hold = inventory_selectors.active_hold_for(user=request.user, event_id=event.id)
     now = timezone.now()
     return render(
