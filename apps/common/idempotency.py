@@ -17,7 +17,7 @@ from django.utils import timezone
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder as DRFJSONEncoder
 
-from . import metrics
+from . import idempotency_redis, metrics
 from .errors import Conflict, InvalidRequest, RuleBroken, ShopError
 from .models import IdempotencyKey
 
@@ -58,50 +58,102 @@ WHERE id = %s
 _FORGET_SQL = f"DELETE FROM {_TABLE} WHERE id = %s"  # noqa: S608 - built from constants only
 
 
-def _claim_key(user, key: str, fingerprint: str, request) -> int | Response:
-    """Stores the key as in progress (its id), or answers from what is stored for it."""
-    for _ in range(2):
-        params = [user.pk, key, request.method, request.path[:500], fingerprint, timezone.now()]
+def _answer_from(stored_fingerprint, fingerprint, completed, status, body) -> Response:
+    """What a request gets for a key another request already has."""
+    if stored_fingerprint != fingerprint:
+        raise RuleBroken(
+            "This Idempotency-Key was already used for a different request.",
+            code="idempotency_key_reused",
+        )
+    if completed:
+        metrics.IDEMPOTENT_REPLAYS.inc()
+        response = Response(body, status=status)
+        response["Idempotent-Replayed"] = "true"
+        return response
+    raise Conflict(
+        "A request with this Idempotency-Key is still being processed.",
+        code="idempotency_request_in_progress",
+        retryable=True,
+    )
+
+
+class _DatabaseRecord:
+    """The durable record: a row of IdempotencyKey."""
+
+    def __init__(self, row_id: int):
+        self.row_id = row_id
+
+    @classmethod
+    def claim(cls, user, key: str, fingerprint: str, request) -> "_DatabaseRecord | Response":
+        """Stores the key as in progress, or answers from what is stored for it."""
+        for _ in range(2):
+            params = [user.pk, key, request.method, request.path[:500], fingerprint, timezone.now()]
+            with connection.cursor() as cursor:
+                cursor.execute(_CLAIM_SQL, params)
+                row = cursor.fetchone()
+            if row is not None:
+                return cls(row[0])
+            existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+            if existing is None:
+                continue  # pruned in between: try once more
+            completed = existing.status == IdempotencyKey.Status.COMPLETED
+            stale = timezone.now() - existing.created_at >= STALE_AFTER
+            if completed or not stale or existing.request_hash != fingerprint:
+                return _answer_from(
+                    existing.request_hash,
+                    fingerprint,
+                    completed,
+                    existing.response_status,
+                    existing.response_body,
+                )
+            IdempotencyKey.objects.filter(pk=existing.pk, status=existing.status).delete()
+        raise Conflict("Please retry.", code="idempotency_request_in_progress", retryable=True)
+
+    def complete(self, response, body: str) -> None:
+        sql = _COMPLETE_SQL.format(json="::jsonb" if connection.vendor == "postgresql" else "")
         with connection.cursor() as cursor:
-            cursor.execute(_CLAIM_SQL, params)
-            row = cursor.fetchone()
-        if row is not None:
-            return row[0]
-        existing = IdempotencyKey.objects.filter(user=user, key=key).first()
+            cursor.execute(sql, [response.status_code, body, timezone.now(), self.row_id])
+
+    def forget(self) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(_FORGET_SQL, [self.row_id])
+
+
+class _RedisRecord:
+    """The quick record (apps.common.idempotency_redis says when it is enough)."""
+
+    def __init__(self, name: str, fingerprint: str):
+        self.name, self.fingerprint = name, fingerprint
+
+    @classmethod
+    def claim(cls, user, key: str, fingerprint: str, request) -> "_RedisRecord | Response":
+        name, existing = idempotency_redis.claim(
+            user, key, fingerprint, STALE_AFTER.total_seconds()
+        )
         if existing is None:
-            continue  # pruned in between: try once more
-        if existing.request_hash != fingerprint:
-            raise RuleBroken(
-                "This Idempotency-Key was already used for a different request.",
-                code="idempotency_key_reused",
-            )
-        if existing.status == IdempotencyKey.Status.COMPLETED:
-            metrics.IDEMPOTENT_REPLAYS.inc()
-            response = Response(existing.response_body, status=existing.response_status)
-            response["Idempotent-Replayed"] = "true"
-            return response
-        if timezone.now() - existing.created_at < STALE_AFTER:
-            raise Conflict(
-                "A request with this Idempotency-Key is still being processed.",
-                code="idempotency_request_in_progress",
-                retryable=True,
-            )
-        IdempotencyKey.objects.filter(pk=existing.pk, status=existing.status).delete()
-    raise Conflict("Please retry.", code="idempotency_request_in_progress", retryable=True)
+            return cls(name, fingerprint)
+        return _answer_from(
+            existing["h"],
+            fingerprint,
+            "status" in existing,
+            existing.get("status"),
+            existing.get("body"),
+        )
+
+    def complete(self, response, body: str) -> None:
+        idempotency_redis.complete(self.name, self.fingerprint, response.status_code, body)
+
+    def forget(self) -> None:
+        idempotency_redis.forget(self.name)
 
 
-def _complete(claimed: int, response) -> None:
-    # DRF's own encoder, once: the same JSON the response gets, without rendering it and
-    # parsing it back.
-    body = json.dumps(response.data, cls=DRFJSONEncoder)
-    sql = _COMPLETE_SQL.format(json="::jsonb" if connection.vendor == "postgresql" else "")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [response.status_code, body, timezone.now(), claimed])
-
-
-def _forget(claimed: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(_FORGET_SQL, [claimed])
+def _claim(user, key: str, fingerprint: str, request, durable: bool):
+    if not durable:
+        try:
+            return _RedisRecord.claim(user, key, fingerprint, request)
+        except idempotency_redis.RedisUnavailable:
+            pass  # the database keeps the record while Redis is away
+    return _DatabaseRecord.claim(user, key, fingerprint, request)
 
 
 def _worth_storing(response, error: Exception | None) -> bool:
@@ -112,8 +164,13 @@ def _worth_storing(response, error: Exception | None) -> bool:
     return response.status_code not in (401, 403, 429)
 
 
-def idempotent(handler):
-    """Decorates a DRF view method (post/delete/...) to honour the Idempotency-Key header."""
+def idempotent(handler=None, *, durable: bool = True):
+    """Decorates a DRF view method (post/delete/...) to honour the Idempotency-Key header.
+
+    `durable=False` keeps the record in Redis while Redis is up, for calls whose effect has a
+    guard of its own against running twice (apps.common.idempotency_redis)."""
+    if handler is None:
+        return functools.partial(idempotent, durable=durable)
 
     @functools.wraps(handler)
     def wrapper(view, request, *args, **kwargs):
@@ -125,9 +182,9 @@ def idempotent(handler):
             raise InvalidRequest(
                 "Idempotency-Key must be 1 to 255 characters.", code="invalid_idempotency_key"
             )
-        claimed = _claim_key(request.user, key, request_fingerprint(request), request)
-        if isinstance(claimed, Response):
-            return claimed
+        record = _claim(request.user, key, request_fingerprint(request), request, durable)
+        if isinstance(record, Response):
+            return record
         error = None
         try:
             response = handler(view, request, *args, **kwargs)
@@ -137,12 +194,14 @@ def idempotent(handler):
                 response = view.handle_exception(exc)
             except Exception:
                 # A bug (500): forget the key so that a retry is not blocked behind it.
-                _forget(claimed)
+                record.forget()
                 raise
         if _worth_storing(response, error):
-            _complete(claimed, response)
+            # DRF's own encoder, once: the same JSON the response gets, without rendering it
+            # and parsing it back.
+            record.complete(response, json.dumps(response.data, cls=DRFJSONEncoder))
         else:
-            _forget(claimed)
+            record.forget()
         return response
 
     return wrapper

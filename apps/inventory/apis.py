@@ -7,12 +7,13 @@ from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
 from apps.common.idempotency import idempotent
 
 from . import holds, selectors
+from .hold_json import hold_document, parse_hold_request
 from .serializers import HoldCreateSerializer, HoldSerializer
 
 
 def _hold_response(user, hold_id, status_code=status.HTTP_200_OK) -> Response:
     hold = selectors.get_hold_for_user(user=user, hold_id=hold_id)
-    return Response(HoldSerializer(hold).data, status=status_code)
+    return Response(hold_document(hold), status=status_code)
 
 
 class HoldListCreateApi(APIView):
@@ -28,11 +29,9 @@ class HoldListCreateApi(APIView):
         request=HoldCreateSerializer,
         responses={201: HoldSerializer, **ERROR_RESPONSES},
     )
-    @idempotent
+    @idempotent(durable=False)
     def post(self, request):
-        data = HoldCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        values = data.validated_data
+        values = parse_hold_request(request.data)
         hold = holds.hold_seats(
             user=request.user,
             event_id=values["event"],
@@ -42,7 +41,7 @@ class HoldListCreateApi(APIView):
             price_tier_id=values.get("price_tier"),
         )
         # The service hands back the hold with its seats: no second read on the hot path.
-        return Response(HoldSerializer(hold).data, status=status.HTTP_201_CREATED)
+        return Response(hold_document(hold), status=status.HTTP_201_CREATED)
 
 
 HOLD_ID = OpenApiParameter("hold_id", str, OpenApiParameter.PATH, description="Hold id (UUID)")

@@ -6,7 +6,9 @@ from .selectors import hold_public_status
 
 
 class HoldCreateSerializer(serializers.Serializer):
-    """Shape only; the rules (how many seats, which ones, on sale or not) are the service's."""
+    """Shape only; the rules (how many seats, which ones, on sale or not) are the service's.
+    The schema's description of a hold request; requests are read by `parse_hold_request`,
+    which checks the same shape for a fraction of the CPU (tests hold the two together)."""
 
     event = serializers.IntegerField(min_value=1)
     seats = serializers.ListField(
@@ -37,6 +39,9 @@ class HoldSeatSerializer(serializers.Serializer):
 
 
 class HoldSerializer(serializers.ModelSerializer):
+    """The schema's description of a hold; the API writes it with
+    apps.inventory.hold_json.hold_document (tests hold the two together)."""
+
     event = serializers.IntegerField(source="event_id")
     status = serializers.SerializerMethodField()
     seats = HoldSeatSerializer(source="seat_lines", many=True)

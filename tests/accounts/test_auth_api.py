@@ -251,3 +251,19 @@ def test_the_token_user_is_read_once_for_a_burst_of_requests(api_client):
     with CaptureQueriesContext(connection) as queries:
         assert api_client.get("/api/v1/bookings").status_code == 200
     assert not [q for q in queries.captured_queries if '"accounts_user"' in q["sql"]]
+
+
+@pytest.mark.parametrize("change", ["deactivated", "deleted"])
+def test_a_token_of_a_user_gone_or_inactive_is_a_401_once_unremembered(api_client, change):
+    from apps.common.process_cache import forget_all
+
+    user = UserFactory(email="ada@example.com")
+    access = login(api_client, "ada@example.com").json()["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert api_client.get(ME).json()["email"] == "ada@example.com"
+    users = User.objects.filter(pk=user.pk)
+    users.update(is_active=False) if change == "deactivated" else users.delete()  # no signal
+    forget_all()  # as when the few seconds a process remembers a user have passed
+    response = api_client.get(ME)
+    assert response.status_code == 401
+    assert response.json()["code"] == {"deactivated": "user_inactive"}.get(change, "user_not_found")

@@ -204,3 +204,72 @@ def test_a_silly_key_is_a_400():
     )
     assert response.status_code == 400
     assert response.json()["code"] == "invalid_idempotency_key"
+
+
+# Hold requests keep their records in Redis (apps.common.idempotency_redis); the database
+# keeps them while Redis is away, and the hold engine's one-live-hold rule covers a lost one.
+
+
+@pytest.mark.django_db
+def test_a_hold_keeps_its_record_in_redis_and_a_retry_is_replayed_from_it():
+    event = on_sale_event(rows=1, seats_per_row=10)
+    api = client_for(UserFactory())
+    body = {"event": event.id, "quantity": 2}
+    first = api.post("/api/v1/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="r1")
+    assert not IdempotencyKey.objects.exists()
+    again = api.post("/api/v1/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="r1")
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json() and again["Idempotent-Replayed"] == "true"
+    other = api.post(
+        "/api/v1/holds", body | {"quantity": 3}, format="json", HTTP_IDEMPOTENCY_KEY="r1"
+    )
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert Hold.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_with_redis_down_a_hold_record_goes_to_the_database(dead_redis):
+    event = on_sale_event(rows=1, seats_per_row=10)
+    api = client_for(UserFactory())
+    body = {"event": event.id, "quantity": 2}
+    first = api.post("/api/v1/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="d1")
+    again = api.post("/api/v1/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="d1")
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert IdempotencyKey.objects.filter(key="d1", status="completed").count() == 1
+    assert Hold.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_retry_whose_record_redis_lost_is_refused_and_holds_nothing_twice():
+    from django.core.cache import cache
+
+    event = on_sale_event(rows=1, seats_per_row=10)
+    api = client_for(UserFactory())
+    body = {"event": event.id, "quantity": 2}
+    first = api.post("/api/v1/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="l1")
+    cache.clear()  # Redis flushed (or failed over) between the request and its retry
+    again = api.post("/api/v1/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="l1")
+    assert first.status_code == 201
+    assert again.status_code == 409 and again.json()["code"] == "active_hold_exists"
+    assert Hold.objects.filter(status="active").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_holds_with_one_key_hold_once():
+    event = on_sale_event(rows=2, seats_per_row=10)
+    buyer = UserFactory()
+    body = {"event": event.id, "quantity": 2}
+
+    def hold():
+        response = client_for(buyer).post(
+            "/api/v1/holds", body, format="json", HTTP_IDEMPOTENCY_KEY="same"
+        )
+        return response.status_code, response.json()
+
+    outcomes = run_at_once([hold for _ in range(6)])
+    assert all(error is None for _, error in outcomes), outcomes
+    created = [result for result, _ in outcomes if result[0] == 201]
+    assert created and all(result[1]["id"] == created[0][1]["id"] for result in created)
+    assert {result[0] for result, _ in outcomes} <= {201, 409}
+    assert Hold.objects.count() == 1
