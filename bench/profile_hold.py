@@ -134,7 +134,7 @@ def main(argv=None) -> int:
             **headers,
         )
 
-    # Warm: imports, connections, the venue-centre cache, JWT key parsing.
+    # Warm: imports, connections, the venue-shape cache, JWT key parsing.
     for index in range(3):
         response = hold(index, blocks[index])
         assert response.status_code == 201, response.content

@@ -25,6 +25,14 @@ def free_seat_q() -> Q:
     return available | ran_out
 
 
+def free_seat_parts_sql(alias: str) -> tuple[str, str]:
+    """The SQL form in its two parts (PostgreSQL), on the seat table as `alias`."""
+    return (
+        f"{alias}.status = '{AVAILABLE}'",
+        f"{alias}.status = '{HELD}' AND {alias}.held_until <= statement_timestamp()",
+    )
+
+
 # The SQL form, for statements on the seat table with no alias.
 FREE_SEAT_SQL = (
     f"(status = '{AVAILABLE}' OR (status = '{HELD}' AND held_until <= statement_timestamp()))"

@@ -7,15 +7,15 @@ wholly ours is rolled back and the next one tried."""
 
 from collections import defaultdict
 
-from django.db import transaction
-from django.db.models import Max, Min
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min
 from django.db.models.functions import Now
 
 from apps.common import shared_cache
-from apps.events.models import Event
+from apps.events.models import Event, PriceTier
 
 from .. import seats
-from ..availability import free_seat_parts
+from ..availability import free_seat_parts, free_seat_parts_sql
 from ..models import EventSeat, Seat
 from .claim import SEAT_LINE_LOOKUPS, SeatLine, created, live_hold_of, one_hold_per_buyer
 from .refusals import BlockBusy, active_hold_exists, no_block
@@ -29,15 +29,11 @@ BEST_AVAILABLE_ROUNDS = 4
 
 def hold_best_available(user, event: Event, quantity: int, section, price_tier_id):
     refuse_known_sold_out(user, event, quantity, section)  # layer 0
-    free = EventSeat.objects.filter(event=event)
-    if section:
-        free = free.filter(seat__section=section)
-    if price_tier_id:
-        free = free.filter(price_tier_id=price_tier_id)
-    centre_x = _venue_centre_x(event)
+    centre_x, widest_row = _venue_shape(event)
+    among = FreeSeats(event, section, price_tier_id)
     for _ in range(BEST_AVAILABLE_ROUNDS):
         tried = 0
-        for rows in _free_seats_front_to_back(free, quantity):
+        for rows in _free_seats_front_to_back(among, quantity, widest_row):
             blocks = candidate_blocks(rows, quantity, centre_x)
             by_id = {row[0]: row for row in rows}
             for block in blocks[: BEST_AVAILABLE_TRIES - tried]:
@@ -60,24 +56,24 @@ def hold_best_available(user, event: Event, quantity: int, section, price_tier_i
 
 
 # The free seats are read in layout order (EventSeat.position: front to back, then left to
-# right), this many at first and twice as many each time after, so that a request reads the
-# rows it needs and not the whole hall. Blocks are only looked for in rows read to their end.
+# right), at first a little more than the venue's widest row (so that one read usually holds a
+# whole row) and twice as many each time after, so that a request reads the rows it needs and
+# not the whole hall. Blocks are only looked for in rows read to their end.
 FIRST_READ = 64
 
 
-def _free_seats_front_to_back(seats, quantity: int):
+def _free_seats_front_to_back(among: "FreeSeats", quantity: int, widest_row: int):
     """Yields lists of free seats (id, section, row, number, x, y, price, tier, db_now,
-    position) among `seats`, each of whole rows (all seats at the same y), front rows first,
+    position) among `among`, each of whole rows (all seats at the same y), front rows first,
     without locks: other buyers may take some before we claim.
 
     Free is the rule of apps.inventory.availability in two queries that each walk an index in
     layout order and stop after `limit` rows: the available seats, and the held seats whose
     hold has run out. (One query with the rule's OR made PostgreSQL sort every free seat of
     the hall for each request.)"""
-    parts = [seats.filter(part) for part in free_seat_parts()]
-    after, limit = -1, max(FIRST_READ, 4 * quantity)
+    after, limit = -1, max(FIRST_READ, 4 * quantity, widest_row + 1)
     while True:
-        reads = [_read(part, after, limit) for part in parts]
+        reads = [among.read(part, after, limit) for part in (0, 1)]
         rows = sorted((row for read in reads for row in read), key=lambda row: row[9])
         if all(len(read) < limit for read in reads):  # the end of the hall
             if rows:
@@ -93,13 +89,51 @@ def _free_seats_front_to_back(seats, quantity: int):
             limit *= 2  # one row wider than what we read: read more of it
 
 
-def _read(seats, after: int, limit: int) -> list:
-    return list(
-        seats.filter(position__gt=after)
-        .order_by("position")
-        .annotate(db_now=Now(), **SEAT_LINE_LOOKUPS)
-        .values_list("id", *SEAT_LINE_LOOKUPS, "db_now", "position")[:limit]
-    )
+class FreeSeats:
+    """One part of the free-seat rule among an event's seats (in a section, of a tier), read
+    in layout order after a position. Written out for PostgreSQL because a best-available
+    request runs two to four of these and the ORM's compilation of each cost more CPU than
+    PostgreSQL spends on it; the ORM twin serves SQLite."""
+
+    _SQL = f"""
+    SELECT es.id, s.section, s.row, s.number, s.x, s.y, t.price, t.name,
+           statement_timestamp(), es.position
+    FROM {EventSeat._meta.db_table} es
+    JOIN {Seat._meta.db_table} s ON s.id = es.seat_id
+    JOIN {PriceTier._meta.db_table} t ON t.id = es.price_tier_id
+    WHERE es.event_id = %(event)s AND es.position > %(after)s AND {{part}}{{filters}}
+    ORDER BY es.position
+    LIMIT %(limit)s
+    """  # noqa: S608 - built from constants only
+
+    def __init__(self, event: Event, section: str | None, price_tier_id: int | None):
+        self.params = {"event": event.pk, "section": section, "tier": price_tier_id}
+        filters = " AND s.section = %(section)s" if section else ""
+        filters += " AND es.price_tier_id = %(tier)s" if price_tier_id else ""
+        self.statements = [
+            self._SQL.format(part=p, filters=filters) for p in free_seat_parts_sql("es")
+        ]
+        seats = EventSeat.objects.filter(event=event)
+        if section:
+            seats = seats.filter(seat__section=section)
+        if price_tier_id:
+            seats = seats.filter(price_tier_id=price_tier_id)
+        self.querysets = [seats.filter(part) for part in free_seat_parts()]
+
+    def read(self, part: int, after: int, limit: int) -> list:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    self.statements[part], {**self.params, "after": after, "limit": limit}
+                )
+                return cursor.fetchall()
+        return list(
+            self.querysets[part]
+            .filter(position__gt=after)
+            .order_by("position")
+            .annotate(db_now=Now(), **SEAT_LINE_LOOKUPS)
+            .values_list("id", *SEAT_LINE_LOOKUPS, "db_now", "position")[:limit]
+        )
 
 
 def _claim_block(user, event: Event, lines: list[SeatLine], db_now):
@@ -138,14 +172,19 @@ def candidate_blocks(seats, quantity: int, centre_x: float) -> list[list[int]]:
     return chosen
 
 
-def _venue_centre_x(event: Event) -> float:
-    """The x the picker aims for; the physical layout changes rarely."""
-    key = f"venue-centre:{event.venue_id}"
-    centre = shared_cache.get(key)
-    if centre is None:
-        bounds = Seat.objects.filter(venue_id=event.venue_id).aggregate(
-            left=Min("x"), right=Max("x")
+def _venue_shape(event: Event) -> tuple[float, int]:
+    """The x the picker aims for and the most seats of any one row; the physical layout
+    changes rarely."""
+    key = f"venue-shape:{event.venue_id}"
+    shape = shared_cache.get(key)
+    if shape is None:
+        venue_seats = Seat.objects.filter(venue_id=event.venue_id)
+        bounds = venue_seats.aggregate(left=Min("x"), right=Max("x"))
+        widest = (
+            venue_seats.values("section", "row")
+            .annotate(seats=Count("id"))
+            .aggregate(widest=Max("seats"))["widest"]
         )
-        centre = ((bounds["left"] or 0) + (bounds["right"] or 0)) / 2
-        shared_cache.set(key, centre, 300)
-    return centre
+        shape = ((bounds["left"] or 0) + (bounds["right"] or 0)) / 2, widest or 0
+        shared_cache.set(key, shape, 300)
+    return shape
