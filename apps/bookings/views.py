@@ -5,7 +5,6 @@ cancelled) is made by the same services the API calls; these views only turn the
 into pages and messages."""
 
 import logging
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.common.errors import InvalidRequest, ShopError
@@ -61,15 +61,13 @@ def _render_checkout(request, hold, *, status=200, error=None, field_errors=None
             "last_failure": last_failure,
             "field_errors": field_errors or {},
             "values": values,
-            # A new key per rendered form: a double click sends the same key twice (one charge),
-            # a retry after a decline is a new attempt.
-            "attempt_key": uuid.uuid4().hex,
             "server_now": timezone.now(),
         },
         status=status,
     )
 
 
+@sensitive_post_parameters("card_number", "cvc", "exp_month", "exp_year", "name")
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request, hold_id):
@@ -88,12 +86,9 @@ def checkout(request, hold_id):
             cvc=request.POST.get("cvc", ""),
             name=request.POST.get("name", ""),
         )
-        booking = services.confirm_booking(
-            user=request.user,
-            hold_id=hold.id,
-            card=card,
-            attempt_key=(request.POST.get("attempt_key") or "")[:64] or None,
-        )
+        # The gateway's key is the open payment's own: a retry after a timeout, a double click
+        # or a crash finishes the same payment instead of charging again.
+        booking = services.confirm_booking(user=request.user, hold_id=hold.id, card=card)
     except InvalidRequest as exc:
         return _render_checkout(
             request, hold, status=400, error=exc.detail, field_errors=exc.extra.get("fields")

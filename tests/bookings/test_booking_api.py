@@ -159,7 +159,7 @@ def test_bad_card_is_a_400_naming_the_field(api, event):
     assert response.status_code == 400
     assert "card_number" in response.json()["fields"]
     missing = api.post("/api/v1/bookings", {"hold": hold["id"]}, format="json")
-    assert missing.status_code == 400 and "payment" in missing.json()["fields"]
+    assert missing.status_code == 400 and "payment_method" in missing.json()["fields"]
     unknown = api.post(
         "/api/v1/bookings", {"hold": str(uuid.uuid4()), "payment": CARD}, format="json"
     )
