@@ -179,24 +179,7 @@ class SandboxProvider(PaymentProvider):
             return
         from ..tasks import deliver_sandbox_webhook  # the task module imports the services
 
-        event = {
-            "id": "evt_sandbox_" + secrets.token_hex(10),
-            "type": event_type,
-            "created": int(time.time()),
-            "data": {
-                "object": {
-                    "id": charge.id,
-                    "object": "payment_intent",
-                    "status": charge.status,
-                    "amount": str(charge.amount),
-                    "currency": charge.currency,
-                    "metadata": {"ticketing_key": charge.idempotency_key},
-                    "failure_code": "card_declined" if charge.status == "declined" else "",
-                }
-            },
-        }
-        payload = json.dumps(event)
-        header = sign(payload.encode())
+        payload, header = signed_event(event_type, charge)
         transaction.on_commit(lambda: deliver_sandbox_webhook.delay(payload, header))
 
     def _result(self, charge: SandboxCharge) -> IntentResult:
@@ -217,3 +200,25 @@ class SandboxProvider(PaymentProvider):
             if declined
             else "",
         )
+
+
+def signed_event(event_type: str, charge: SandboxCharge) -> tuple[str, str]:
+    """The event the sandbox sends about one of its intents: (JSON payload, signature)."""
+    event = {
+        "id": "evt_sandbox_" + secrets.token_hex(10),
+        "type": event_type,
+        "created": int(time.time()),
+        "data": {
+            "object": {
+                "id": charge.id,
+                "object": "payment_intent",
+                "status": charge.status,
+                "amount": str(charge.amount),
+                "currency": charge.currency,
+                "metadata": {"ticketing_key": charge.idempotency_key},
+                "failure_code": "card_declined" if charge.status == "declined" else "",
+            }
+        },
+    }
+    payload = json.dumps(event)
+    return payload, sign(payload.encode())
