@@ -76,3 +76,30 @@ def faulty_gateway(settings):
     yield FaultySandbox
     FaultySandbox.reset()
     get_provider.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """A localstripe server for the whole session (tests/payments/localstripe.py)."""
+    from tests.payments.localstripe import LocalStripe
+
+    server = LocalStripe().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_gateway(settings, localstripe):
+    """Stripe as the shop's provider, pointed at localstripe."""
+    settings.TICKETING = {
+        **settings.TICKETING,
+        "PAYMENT_PROVIDER": "apps.payments.providers.stripe.StripeProvider",
+        "STRIPE_API_BASE": localstripe.url,
+        "STRIPE_SECRET_KEY": "sk_test_localstripe",
+        "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
+        "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
+        "STRIPE_JS_URL": localstripe.url + "/js.stripe.com/v3/",
+    }
+    get_provider.cache_clear()
+    yield localstripe
+    get_provider.cache_clear()

@@ -77,6 +77,9 @@ def record(payment: Payment, result: IntentResult) -> Payment:
         changes["failure_message"] = result.failure_message[:255]
     updated = Payment.objects.filter(pk=payment.pk, status__in=Payment.OPEN).update(**changes)
     payment.refresh_from_db()
+    # Kept on the instance for this request only (the buyer's app needs it for 3-D Secure);
+    # never stored: it lets its holder confirm the payment.
+    payment.client_secret = result.client_secret
     if updated and status != Payment.Status.PENDING:
         metrics.PAYMENTS.labels(status).inc()
         logger.info(

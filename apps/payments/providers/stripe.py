@@ -114,7 +114,7 @@ class StripeProvider(PaymentProvider):
             event = stripe.Webhook.construct_event(payload, signature, self.webhook_secret)
         except stripe.SignatureVerificationError:
             raise InvalidSignature("stripe signature") from None
-        obj = event.data.object
+        obj = event.data.object.to_dict()
         is_intent = obj.get("object") == "payment_intent"
         intent_id = obj.get("id") if is_intent else (obj.get("payment_intent") or "")
         error = (obj.get("last_payment_error") or {}) if is_intent else {}
@@ -153,8 +153,9 @@ def _safe(exc) -> str:
 
 
 def _result(intent) -> IntentResult:
-    status = intent.status
-    error = intent.get("last_payment_error") or {}
+    data = intent.to_dict()
+    status = data["status"]
+    error = data.get("last_payment_error") or {}
     if status == "succeeded":
         outcome = Outcome.SUCCEEDED
     elif status == "requires_action":
@@ -169,8 +170,8 @@ def _result(intent) -> IntentResult:
         outcome = Outcome.CREATED
     return IntentResult(
         outcome=outcome,
-        intent_id=intent.id,
-        client_secret=intent.get("client_secret") or "",
+        intent_id=data["id"],
+        client_secret=data.get("client_secret") or "",
         failure_code=str(error.get("code") or ""),
         failure_message=str(error.get("message") or "")[:255],
     )
