@@ -13,11 +13,13 @@ class FaultySandbox(SandboxProvider):
     unreachable = False  # every call fails before reaching the ledger (connection refused)
     lose_confirm_answers = 0  # confirm charges, then the answer is lost this many times
     crash_after_confirm = False  # confirm charges, then the process dies
+    explode_on_confirm = False  # a bug: confirm raises an unexpected error (a 500)
     calls: list = []
 
     @classmethod
     def reset(cls):
         cls.unreachable, cls.lose_confirm_answers, cls.crash_after_confirm = False, 0, False
+        cls.explode_on_confirm = False
         cls.calls = []
 
     def _reach(self, operation):
@@ -31,6 +33,8 @@ class FaultySandbox(SandboxProvider):
 
     def confirm_intent(self, **kwargs):
         self._reach("confirm_intent")
+        if FaultySandbox.explode_on_confirm:
+            raise RuntimeError("unexpected answer from the gateway")
         result = super().confirm_intent(**kwargs)
         if FaultySandbox.crash_after_confirm:
             FaultySandbox.crash_after_confirm = False

@@ -307,7 +307,10 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.common.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "apps.common.logging.RequestIdFilter"},
+        "card_numbers": {"()": "apps.common.logging.CardNumberFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
@@ -318,7 +321,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "card_numbers"],
             "formatter": "json" if LOG_JSON else "plain",
         }
     },
