@@ -18,7 +18,9 @@ class BookingCreateSerializer(serializers.Serializer):
     the sandbox gateway only, a test card (`payment`)."""
 
     hold = serializers.UUIDField()
-    payment_method = serializers.RegexField(r"^pm_[A-Za-z0-9_]{1,96}$", required=False)
+    # A PaymentMethod (pm_...) or a card Stripe.js tokenised (card_...), both accepted by
+    # PaymentIntents.
+    payment_method = serializers.RegexField(r"^(pm|card)_[A-Za-z0-9_]{1,96}$", required=False)
     payment = CardSerializer(required=False)
 
     def validate(self, attrs):

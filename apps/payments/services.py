@@ -132,14 +132,22 @@ def _pay(payment: Payment, *, payment_method: str = "", order_ref: str) -> Payme
     open by an earlier try, asks the gateway where it stands and confirms it if it never was.
     Must not run inside a transaction. GatewayRefused passes through (the payment is closed)."""
     provider = get_provider()
-    if (
-        payment.status
-        in (Payment.Status.UNKNOWN, Payment.Status.PROCESSING, Payment.Status.REQUIRES_ACTION)
-        and payment.intent_id
-    ):
+    if payment.intent_id and (payment.status != Payment.Status.PENDING or not payment_method):
+        # Left open by an earlier try, or finished in the buyer's browser: ask where it stands.
         payment = refresh(payment)
-        if payment.status not in (Payment.Status.PENDING, Payment.Status.UNKNOWN):
+        if payment.status != Payment.Status.PENDING:
             return payment
+    if not payment_method and not payment.intent_id:
+        message = "Enter your card details to pay."
+        record(
+            payment,
+            IntentResult(
+                outcome=Outcome.CANCELED,
+                failure_code="payment_method_required",
+                failure_message=message,
+            ),
+        )
+        raise GatewayRefused(message, code="payment_method_required")
     if not payment.intent_id:
         try:
             created = gateway.call(
@@ -170,10 +178,8 @@ def _pay(payment: Payment, *, payment_method: str = "", order_ref: str) -> Payme
             )
             raise
         payment = record(payment, created)
-        if created.outcome != Outcome.CREATED or not payment_method:
-            return payment  # nothing to confirm here (the browser confirms it itself)
-    if provider.browser_confirms and not payment_method:
-        return payment
+        if created.outcome != Outcome.CREATED:
+            return payment
     try:
         result = gateway.call(
             "confirm_intent",
