@@ -78,3 +78,10 @@ def test_a_refund_happens_once_and_a_failed_one_is_retried(monkeypatch, settings
     assert refund_payment(payment=payment, reason="staff").status == "succeeded"
     assert SandboxCharge.objects.get().refunded_amount == Decimal("90.00")
     assert retry_due_refunds() == 0
+
+
+def test_the_admin_lists_payments_webhooks_and_refunds(client, staff_user):
+    client.force_login(staff_user)
+    for path in ("payment", "refund", "webhookevent", "sandboxcharge", "paymentneedingattention"):
+        response = client.get(f"/admin/payments/{path}/?q=TK")
+        assert response.status_code == 200, path
