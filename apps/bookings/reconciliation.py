@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.common import metrics
+from apps.inventory.models import Hold
 from apps.payments import services as payments
 from apps.payments.models import Payment, Refund
 from apps.payments.providers.base import GatewayRefused, GatewayUnavailable
@@ -89,4 +90,4 @@ def _nobody_will_finish(payment: Payment, now) -> bool:
     if payment.status in (Payment.Status.UNKNOWN, Payment.Status.PROCESSING):
         return False  # only the gateway can end these
     hold = payment.booking.hold
-    return hold.status != "active" or hold.expires_at <= now
+    return hold.status != Hold.Status.ACTIVE or hold.expires_at <= now

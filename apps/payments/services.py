@@ -161,14 +161,17 @@ def _pay(payment: Payment, *, payment_method: str = "", order_ref: str) -> Payme
             )
         except GatewayUnavailable as exc:
             # Never confirmed, so never charged: the attempt ends and the buyer may pay again.
-            return record(
+            logger.warning("payment %s not started: %s", payment.pk, exc)
+            record(
                 payment,
                 IntentResult(
                     outcome=Outcome.CANCELED,
                     failure_code="gateway_unavailable",
-                    failure_message=str(exc),
+                    failure_message="The payment service could not be reached; nothing was "
+                    "charged.",
                 ),
             )
+            raise
         except GatewayRefused as exc:
             record(
                 payment,
@@ -187,9 +190,8 @@ def _pay(payment: Payment, *, payment_method: str = "", order_ref: str) -> Payme
             intent_id=payment.intent_id,
             key=payment.gateway_key + "_confirm",
         )
-    except gateway.BreakerOpen as exc:
-        # Not sent: the intent stays unconfirmed (pending) and can be confirmed on a retry.
-        payment.failure_message = str(exc)
+    except gateway.BreakerOpen:
+        # Not sent: the intent stays unconfirmed (pending) and is confirmed on the next try.
         raise
     except GatewayUnavailable as exc:
         result = _unknown(str(exc))

@@ -17,6 +17,7 @@ from apps.common import metrics
 
 from .models import Payment, Refund, WebhookEvent
 from .providers.base import IntentResult, Outcome, PaymentProvider
+from .services import record
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,6 @@ _APPLIED = {
 def receive(provider: PaymentProvider, *, payload: bytes, signature: str) -> str:
     """Verifies and applies one delivery; returns what was done. InvalidSignature passes
     through (the endpoint answers 400 and nothing changes)."""
-    from .services import record  # services imports nothing of this module; no cycle at load
-
     message = provider.parse_webhook(payload=payload, signature=signature)
     succeeded_payment = None
     try:
