@@ -12,6 +12,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.dispatch import Signal
+from django.utils import timezone
 
 from apps.common import metrics
 
@@ -62,8 +63,7 @@ def receive(provider: PaymentProvider, *, payload: bytes, signature: str) -> str
                 if payment.status == Payment.Status.SUCCEEDED:
                     succeeded_payment = payment
             elif message.type == "charge.refunded":
-                refund = Refund.objects.filter(payment=payment).first()
-                outcome = "refund_seen" if refund is not None else "refund_unexpected"
+                outcome = _record_refund(payment)
             else:
                 outcome = "ignored"
             WebhookEvent.objects.filter(pk=event.pk).update(outcome=outcome)
@@ -72,7 +72,7 @@ def receive(provider: PaymentProvider, *, payload: bytes, signature: str) -> str
         logger.info("webhook replay provider=%s event=%s", provider.name, message.event_id)
         return "replay"
     metrics.WEBHOOKS.labels(outcome).inc()
-    log = logger.warning if outcome in ("unknown_payment", "refund_unexpected") else logger.info
+    log = logger.warning if outcome == "unknown_payment" else logger.info
     log(
         "webhook %s provider=%s event=%s type=%s intent=%s",
         outcome,
@@ -84,6 +84,27 @@ def receive(provider: PaymentProvider, *, payload: bytes, signature: str) -> str
     if succeeded_payment is not None:
         payment_succeeded.send(sender=Payment, payment_id=succeeded_payment.pk)
     return outcome
+
+
+def _record_refund(payment: Payment) -> str:
+    """The gateway says the charge was refunded: ours (its row is marked done, if the answer
+    to our call was lost) or one made in the gateway's dashboard (recorded as such)."""
+    refund = Refund.objects.select_for_update().filter(payment=payment).first()
+    if refund is None:
+        Refund.objects.create(
+            payment=payment,
+            amount=payment.amount,
+            reason="refunded_at_gateway",
+            status=Refund.Status.SUCCEEDED,
+        )
+    elif refund.status != Refund.Status.SUCCEEDED:
+        Refund.objects.filter(pk=refund.pk).update(
+            status=Refund.Status.SUCCEEDED, next_attempt_at=None, last_error=""
+        )
+    Payment.objects.filter(pk=payment.pk, status=Payment.Status.SUCCEEDED).update(
+        status=Payment.Status.REFUNDED, updated_at=timezone.now()
+    )
+    return "refund_recorded"
 
 
 def _payment_for(message) -> Payment | None:
