@@ -9,6 +9,7 @@
    same transaction;
 4. the refund is sent after the commit. No money is kept without tickets."""
 
+import contextlib
 import logging
 
 from django.db import transaction
@@ -76,14 +77,16 @@ class PaymentPending(ShopError):
     retryable = True
 
 
-def _prepare(user, hold_id) -> tuple[Booking, Payment | None]:
+def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
     """Step 1: check the hold is live and open a pending booking and payment for it; or find
-    the payment an earlier try left open (then that one is finished, never a second one)."""
+    the payment an earlier try left open (then that one is finished, never a second one).
+    The flag says whether the hold is still live: if not, a left-open payment is only looked
+    up, never confirmed now."""
     with transaction.atomic(durable=True):
         hold = lock_hold_for_checkout(user=user, hold_id=hold_id)
         booking = Booking.objects.filter(hold=hold).first()
         if booking is not None and booking.status == Booking.Status.CONFIRMED:
-            return booking, None
+            return booking, None, False
         if booking is not None and booking.status != Booking.Status.PENDING:
             raise Gone("This hold has ended; choose your seats again.", code="hold_expired")
         payment = payments.open_or_paid_payment(booking.pk) if booking is not None else None
@@ -95,7 +98,8 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None]:
                     code="payment_in_progress",
                     retryable=True,
                 )
-            return booking, payment
+            live = hold.status == Hold.Status.ACTIVE and hold.expires_at > hold.db_now
+            return booking, payment, live
         if hold.event.status != Event.Status.ON_SALE:
             raise RuleBroken(
                 "Tickets for this event are no longer on sale; nothing was charged.",
@@ -124,7 +128,7 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None]:
         elif booking.total != total or booking.seat_prices != seat_prices:
             Booking.objects.filter(pk=booking.pk).update(total=total, seat_prices=seat_prices)
             booking.total, booking.seat_prices = total, seat_prices
-        return booking, payments.open_payment(booking=booking)
+        return booking, payments.open_payment(booking=booking), True
 
 
 SEATS_LOST = "Your hold expired while paying and the seats were taken by someone else."
@@ -210,20 +214,25 @@ def confirm_booking(
     a second one. The gateway's key is the payment's own (not the request's), so a retry
     reaches the gateway with the same key."""
     method = _payment_method(get_provider(), payment_method, card)
-    booking, payment = _prepare(user, hold_id)
+    booking, payment, hold_live = _prepare(user, hold_id)
     if payment is None:
         return booking
     if payment.status != Payment.Status.SUCCEEDED:
         try:
-            payment = payments.pay(payment, payment_method=method, order_ref=booking.reference)
+            payment = payments.pay(
+                payment,
+                payment_method=method,
+                order_ref=booking.reference,
+                may_charge=hold_live,
+            )
         except GatewayUnavailable:
             raise PaymentUnavailable() from None
         except GatewayRefused as exc:
             raise InvalidRequest(str(exc), code=exc.code) from None
-    return _after_payment(user, booking, payment)
+    return _after_payment(user, booking, payment, hold_live)
 
 
-def _after_payment(user, booking: Booking, payment: Payment) -> Booking:
+def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) -> Booking:
     status = payment.status
     if status == Payment.Status.DECLINED:
         raise PaymentRequired(
@@ -242,6 +251,15 @@ def _after_payment(user, booking: Booking, payment: Payment) -> Booking:
             status=status,
             booking=booking.reference,
             client_secret=getattr(payment, "client_secret", ""),
+        )
+    if status == Payment.Status.PENDING and not hold_live:
+        # An intent never confirmed, for a hold that has run out: it is closed, not charged.
+        with contextlib.suppress(GatewayUnavailable):  # else the reconciliation cancels it
+            payments.abandon(payment)
+        raise Gone(
+            "Your hold expired before payment; nothing was charged. Choose your seats again.",
+            code="hold_expired",
+            refunded=False,
         )
     if status != Payment.Status.SUCCEEDED:  # failed (not charged) or pending (not sent)
         raise PaymentUnavailable()

@@ -118,25 +118,32 @@ def claim(payment: Payment) -> bool:
     return bool(taken)
 
 
-def pay(payment: Payment, *, payment_method: str = "", order_ref: str) -> Payment:
+def pay(
+    payment: Payment, *, payment_method: str = "", order_ref: str, may_charge: bool = True
+) -> Payment:
     """`_pay` under the payment's lease (taken by the caller with `claim`), released at the end
     whatever happens."""
     try:
-        return _pay(payment, payment_method=payment_method, order_ref=order_ref)
+        return _pay(
+            payment, payment_method=payment_method, order_ref=order_ref, may_charge=may_charge
+        )
     finally:
         Payment.objects.filter(pk=payment.pk).update(busy_until=None)
 
 
-def _pay(payment: Payment, *, payment_method: str = "", order_ref: str) -> Payment:
+def _pay(payment: Payment, *, payment_method: str, order_ref: str, may_charge: bool) -> Payment:
     """Creates the payment's intent (if it has none yet) and confirms it; or, for a payment left
-    open by an earlier try, asks the gateway where it stands and confirms it if it never was.
-    Must not run inside a transaction. GatewayRefused passes through (the payment is closed)."""
+    open by an earlier try, asks the gateway where it stands first (it may have been confirmed
+    by a request that died, or in the buyer's browser) and confirms it only if it never was and
+    `may_charge` (the hold is still live). Must not run inside a transaction. GatewayRefused
+    passes through."""
     provider = get_provider()
-    if payment.intent_id and (payment.status != Payment.Status.PENDING or not payment_method):
-        # Left open by an earlier try, or finished in the buyer's browser: ask where it stands.
+    if payment.intent_id:
         payment = refresh(payment)
-        if payment.status != Payment.Status.PENDING:
+        if payment.status != Payment.Status.PENDING or not may_charge:
             return payment
+    elif not may_charge:
+        return refresh(payment)  # never created: nothing can have been charged (failed)
     if not payment_method and not payment.intent_id:
         message = "Enter your card details to pay."
         record(

@@ -3,6 +3,7 @@ failing at a chosen step. Nothing inside the shop is replaced."""
 
 from apps.payments.providers.base import GatewayUnavailable
 from apps.payments.providers.sandbox import SandboxProvider
+from apps.payments.providers.stripe import StripeProvider
 
 
 class Crash(BaseException):
@@ -55,3 +56,17 @@ class FaultySandbox(SandboxProvider):
     def refund(self, **kwargs):
         self._reach("refund")
         return super().refund(**kwargs)
+
+
+class StripeThatDies(StripeProvider):
+    """Stripe (localstripe) as the shop's provider; the process dies once right after Stripe
+    has confirmed (charged) an intent, before the shop hears the answer."""
+
+    die_after_confirm = False
+
+    def confirm_intent(self, **kwargs):
+        result = super().confirm_intent(**kwargs)
+        if StripeThatDies.die_after_confirm:
+            StripeThatDies.die_after_confirm = False
+            raise Crash("killed after Stripe charged")
+        return result

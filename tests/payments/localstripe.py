@@ -82,6 +82,13 @@ class LocalStripe:
         response.raise_for_status()
         return response.json()
 
+    def charges_of(self, intent_id: str) -> list[dict]:
+        response = httpx.get(
+            f"{self.url}/v1/charges", params={"limit": 100}, auth=("sk_test_localstripe", "")
+        )
+        response.raise_for_status()
+        return [c for c in response.json()["data"] if c.get("payment_intent") == intent_id]
+
     def send_webhooks_to(self, url: str, secret: str):
         response = httpx.post(
             f"{self.url}/_config/webhooks/shop",

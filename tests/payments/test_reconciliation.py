@@ -227,3 +227,35 @@ def test_a_refund_that_keeps_failing_gives_up_into_the_attention_list(
     assert page.status_code == 200
     html = page.content.decode()
     assert booking.reference in html and "paid without tickets" in html
+
+
+def test_an_unconfirmed_intent_is_not_confirmed_once_the_hold_ran_out(
+    faulty_gateway, settings, event, buyer
+):
+    """The breaker was open when the intent was to be confirmed; the buyer comes back after the
+    hold ran out: the intent is canceled, nothing is charged, the hold's end is said."""
+    hold = hold_seats(user=buyer, event_id=event.id, quantity=1)
+    original = faulty_gateway.confirm_intent
+
+    def breaker_open(self, **kwargs):
+        from apps.payments.gateway import BreakerOpen
+
+        raise BreakerOpen("open")
+
+    faulty_gateway.confirm_intent = breaker_open
+    try:
+        with pytest.raises(booking_services.PaymentUnavailable):
+            confirm_booking(user=buyer, hold_id=hold.id, card=card())
+    finally:
+        faulty_gateway.confirm_intent = original
+    assert Payment.objects.get().status == "pending"
+    run_out(hold)
+
+    with pytest.raises(booking_services.Gone) as err:
+        confirm_booking(user=buyer, hold_id=hold.id, card=card())
+
+    assert err.value.code == "hold_expired" and err.value.extra["refunded"] is False
+    assert SandboxCharge.objects.get().status == "canceled"
+    assert Payment.objects.get().status == "failed"
+    reconcile_payments()
+    assert_tickets_or_refund()

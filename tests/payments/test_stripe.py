@@ -171,3 +171,29 @@ def test_an_unreachable_gateway_opens_the_breaker_and_it_recovers(
         "failed",
         "succeeded",
     ]
+
+
+@pytest.mark.django_db
+def test_a_crash_after_stripe_charged_is_finished_by_the_retry_without_a_second_charge(
+    stripe_gateway, settings, api, event
+):
+    from apps.payments.providers.base import get_provider
+    from tests.payments.faults import Crash, StripeThatDies
+
+    path = f"{StripeThatDies.__module__}.{StripeThatDies.__name__}"
+    settings.TICKETING = {**settings.TICKETING, "PAYMENT_PROVIDER": path}
+    get_provider.cache_clear()
+    hold = hold_for(api, event)
+    pm = stripe_gateway.payment_method(SUCCESS)
+    StripeThatDies.die_after_confirm = True
+    with pytest.raises(Crash):
+        book(api, hold, pm)
+    payment = Payment.objects.get()
+    assert payment.status == "pending" and payment.intent_id
+
+    again = book(api, hold, pm)  # the app retries: Stripe is asked, not confirmed again
+
+    assert again.status_code == 201, again.json()
+    assert Payment.objects.get().status == "succeeded"
+    charges = stripe_gateway.charges_of(payment.intent_id)
+    assert len(charges) == 1 and charges[0]["status"] == "succeeded"
