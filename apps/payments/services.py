@@ -65,7 +65,8 @@ def open_or_paid_payment(booking_id) -> Payment | None:
 
 def record(payment: Payment, result: IntentResult) -> Payment:
     """Stores what the gateway said, if the payment is still open (else someone else recorded
-    the outcome first: the payment is returned as stored)."""
+    the outcome first: the payment is returned as stored). A success is taken even for an
+    attempt we had closed (a late 3-D Secure in the browser): the gateway has the money."""
     status = _STATUS[result.outcome]
     changes = {"status": status, "updated_at": timezone.now()}
     if result.intent_id:
@@ -75,7 +76,22 @@ def record(payment: Payment, result: IntentResult) -> Payment:
     if status in (Payment.Status.DECLINED, Payment.Status.FAILED, Payment.Status.UNKNOWN):
         changes["failure_code"] = result.failure_code[:50]
         changes["failure_message"] = result.failure_message[:255]
-    updated = Payment.objects.filter(pk=payment.pk, status__in=Payment.OPEN).update(**changes)
+    allowed = list(Payment.OPEN)
+    if status == Payment.Status.SUCCEEDED:
+        allowed += [Payment.Status.DECLINED, Payment.Status.FAILED]
+    try:
+        with transaction.atomic():
+            updated = Payment.objects.filter(pk=payment.pk, status__in=allowed).update(**changes)
+    except IntegrityError:
+        # Another attempt of the booking is open or paid: two payments took money. Listed by
+        # nothing automatic; a person must refund one (the gateway's dashboard).
+        logger.error(
+            "payment %s succeeded at the gateway while another payment of booking %s is open "
+            "or paid: refund one of them",
+            payment.pk,
+            payment.booking_id,
+        )
+        updated = 0
     payment.refresh_from_db()
     # Kept on the instance for this request only (the buyer's app needs it for 3-D Secure);
     # never stored: it lets its holder confirm the payment.

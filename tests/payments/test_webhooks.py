@@ -147,3 +147,21 @@ def test_a_refund_made_at_the_gateway_is_recorded(settings):
     payment = Payment.objects.get()
     assert payment.status == "refunded"
     assert payment.refund.status == "succeeded" and payment.refund.reason == "refunded_at_gateway"
+
+
+@pytest.mark.django_db
+def test_a_late_success_of_a_declined_attempt_still_gets_the_tickets(settings):
+    """The gateway reports success for an attempt we had closed (3-D Secure finished late in
+    the browser): the money is there, so the booking is settled."""
+    settings.TICKETING = {**settings.TICKETING, "SANDBOX_WEBHOOKS": False}
+    event = on_sale_event(rows=1, seats_per_row=2)
+    buyer = UserFactory()
+    hold = hold_seats(user=buyer, event_id=event.id, quantity=1)
+    declined = CardDetails.parse(number="4000000000000002", exp_month=12, exp_year=2035, cvc="123")
+    with pytest.raises(Exception, match="declined"):
+        confirm_booking(user=buyer, hold_id=hold.id, card=declined)
+    SandboxCharge.objects.update(status="succeeded")  # what the gateway says now
+    response = post(*signed_event("payment_intent.succeeded", SandboxCharge.objects.get()))
+    assert response.json()["outcome"] == "applied"
+    assert Payment.objects.get().status == "succeeded"
+    assert Booking.objects.get().status == "confirmed"
