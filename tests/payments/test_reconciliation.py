@@ -259,3 +259,16 @@ def test_an_unconfirmed_intent_is_not_confirmed_once_the_hold_ran_out(
     assert Payment.objects.get().status == "failed"
     reconcile_payments()
     assert_tickets_or_refund()
+
+
+def test_beat_reconciles_every_minute_through_the_task(faulty_gateway, settings, event, buyer):
+    from apps.bookings.tasks import reconcile_payments_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reconcile-payments"]
+    assert entry["task"] == reconcile_payments_task.name and entry["schedule"] == 60.0
+    hold = hold_seats(user=buyer, event_id=event.id, quantity=1)
+    faulty_gateway.crash_after_confirm = True
+    with pytest.raises(Crash):
+        confirm_booking(user=buyer, hold_id=hold.id, card=card())
+    assert reconcile_payments_task.delay().get() == 0, "nothing left paid without tickets"
+    assert Booking.objects.get().status == "confirmed"
