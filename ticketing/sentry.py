@@ -21,5 +21,26 @@ def init_sentry(dsn: str) -> bool:
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0") or 0),
         # Buyers' emails and card holders' names stay out of error reports.
         send_default_pii=False,
+        before_send=before_send,
     )
     return True
+
+
+# Frames of these modules lose their local variables in a report: a payment's request, its
+# card (sandbox) or its client secret may be among them.
+PAYMENT_MODULES = ("apps.payments", "apps.bookings", "apps.common.idempotency")
+
+
+def before_send(event, hint):
+    """Scrubs an error report before it leaves: no local variables on payment paths, no
+    request body fields that could hold card data, and card-like numbers masked anywhere."""
+    from apps.common.scrubbing import scrub
+
+    for exception in (event.get("exception") or {}).get("values") or []:
+        for frame in (exception.get("stacktrace") or {}).get("frames") or []:
+            if str(frame.get("module") or "").startswith(PAYMENT_MODULES):
+                frame.pop("vars", None)
+    request = event.get("request")
+    if isinstance(request, dict) and "data" in request:
+        request["data"] = "[Filtered]" if isinstance(request["data"], str) else request["data"]
+    return scrub(event)

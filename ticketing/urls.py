@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from apps.common import health
 from apps.common.metrics_view import metrics
+from apps.payments import views as payment_views
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics, name="prometheus-django-metrics"),
     path("admin/", admin.site.urls),
+    path("webhooks/<str:provider_name>/", payment_views.webhook, name="payment-webhook"),
     path("api/v1/", include("ticketing.api_v1")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -1,11 +1,27 @@
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.utils import timezone
 
 from apps.common.admin import ReadOnlyModelAdmin
-from apps.payments.models import Payment
+from apps.payments.models import Payment, PaymentNeedingAttention, Refund
 
 from .models import Booking, Ticket
 from .services import cancel_bookings_as_staff
+
+
+def attention_queryset(payments):
+    """Paid without valid tickets; open past the reconciliation's wait; refund given up."""
+    stale = timezone.now() - timedelta(seconds=settings.TICKETING["RECONCILE_AFTER_SECONDS"])
+    valid = Ticket.objects.filter(booking_id=OuterRef("booking_id"), status=Ticket.Status.VALID)
+    gave_up = Refund.objects.filter(payment_id=OuterRef("pk"), status=Refund.Status.FAILED)
+    return payments.annotate(has_valid_tickets=Exists(valid)).filter(
+        Q(status=Payment.Status.SUCCEEDED, has_valid_tickets=False)
+        | Q(status__in=Payment.OPEN, updated_at__lt=stale)
+        | Exists(gave_up)
+    )
 
 
 class TicketInline(admin.TabularInline):
@@ -114,3 +130,40 @@ class TicketAdmin(ReadOnlyModelAdmin):
     @admin.display(description="seat")
     def seat_label(self, ticket):
         return str(ticket.event_seat.seat)
+
+
+@admin.register(PaymentNeedingAttention)
+class PaymentsNeedingAttentionAdmin(ReadOnlyModelAdmin):
+    """Payments that need attention: paid with neither valid tickets nor a completed refund,
+    open at the gateway for longer than the reconciliation waits, or whose refund gave up.
+    The reconciliation (beat, every minute) repairs what it can; what stays here needs a
+    person (the gateway's dashboard, then "Cancel and refund" on the booking)."""
+
+    list_display = (
+        "created_at",
+        "booking",
+        "amount",
+        "currency",
+        "status",
+        "refund_status",
+        "why",
+        "intent_id",
+    )
+    list_select_related = ("booking", "refund")
+    search_fields = ("booking__reference", "intent_id")
+
+    def get_queryset(self, request):
+        return attention_queryset(PaymentNeedingAttention.objects.all())
+
+    @admin.display(description="refund")
+    def refund_status(self, payment):
+        refund = getattr(payment, "refund", None)
+        return "-" if refund is None else f"{refund.status} ({refund.attempts} tries)"
+
+    @admin.display(description="why")
+    def why(self, payment):
+        if payment.status == Payment.Status.SUCCEEDED and not payment.has_valid_tickets:
+            return "paid without tickets"
+        if payment.status in Payment.OPEN:
+            return "open at the gateway"
+        return "refund gave up"

@@ -5,11 +5,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
-from apps.common.idempotency import IDEMPOTENCY_HEADER_NAME, idempotent
+from apps.common.idempotency import idempotent
 from apps.payments.providers.base import CardDetails
 
 from . import selectors, services
-from .serializers import BookingCreateSerializer, BookingSerializer
+from .serializers import BookingCreateSerializer, BookingSerializer, PaymentPendingSerializer
 
 
 def _booking_response(user, reference, status_code=status.HTTP_200_OK) -> Response:
@@ -31,31 +31,40 @@ class BookingListCreateApi(ListAPIView):
         operation_id="bookings_create",
         summary="Pay for a hold and get tickets",
         description=(
-            "Charges the card (sandbox test cards: 4242424242424242 succeeds, 4000000000000002 "
-            "is declined, 4000000000000119 fails once with a retryable processing error) and "
-            "turns the hold into a confirmed booking. 402 `payment_declined` keeps the hold; "
-            "410 `hold_expired` means the hold ran out (refunded if it had been charged)."
+            "Pays with `payment_method` (a PaymentMethod id the mobile SDK created) and turns "
+            "the hold into a confirmed booking (201). 402 `payment_declined` keeps the hold; "
+            "202 `payment_pending` with `status: requires_action` carries the PaymentIntent's "
+            "`client_secret` for the SDK to finish 3-D Secure, after which "
+            "`GET /bookings/{reference}` shows the booking confirmed; 503 "
+            "`payment_unavailable` (gateway down, nothing charged, hold kept) and 502 "
+            "`payment_status_unknown` (no answer: retrying never charges twice) may be "
+            "retried; 410 `hold_expired` means the hold ran out (refunded if it had been "
+            "charged). The sandbox gateway also takes test cards in `payment` "
+            "(4242424242424242 succeeds, 4000000000000002 is declined); a real gateway "
+            "refuses card fields with 400 `card_data_not_accepted`."
         ),
         parameters=[IDEMPOTENCY_HEADER],
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, **ERROR_RESPONSES},
+        responses={201: BookingSerializer, 202: PaymentPendingSerializer, **ERROR_RESPONSES},
     )
     @idempotent
     def post(self, request):
         data = BookingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        card = data.validated_data["payment"]
+        card = data.validated_data.get("payment")
         booking = services.confirm_booking(
             user=request.user,
             hold_id=data.validated_data["hold"],
-            card=CardDetails.parse(
+            payment_method=data.validated_data.get("payment_method", ""),
+            card=None
+            if card is None
+            else CardDetails.parse(
                 number=card["card_number"],
                 exp_month=card["exp_month"],
                 exp_year=card["exp_year"],
                 cvc=card["cvc"],
                 name=card.get("name", ""),
             ),
-            attempt_key=request.headers.get(IDEMPOTENCY_HEADER_NAME),
         )
         return _booking_response(request.user, booking.reference, status.HTTP_201_CREATED)
 

@@ -39,6 +39,9 @@ class Booking(TimeStampedModel):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.CharField(max_length=200, blank=True)
+    # {event seat id: price} as held when the payment was opened: what the booking sells once
+    # the payment succeeds, whoever (checkout, webhook, reconciliation) settles it.
+    seat_prices = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

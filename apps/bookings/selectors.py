@@ -1,6 +1,7 @@
 """Reads of bookings and tickets shared by the API, the pages and the admin."""
 
 from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Now
 
 from apps.common.errors import NotFound
 from apps.payments.models import Payment
@@ -8,23 +9,26 @@ from apps.payments.models import Payment
 from .models import Booking, Ticket
 
 
-def bookings_for_user(user):
-    """The buyer's bookings, newest first, with event, venue and tickets: three queries."""
+def bookings_for_user(user, *, pending=False):
+    """The buyer's bookings, newest first, with event, venue and tickets: three queries.
+    Pending ones (a payment under way) only when asked for."""
     tickets = Ticket.objects.select_related("event_seat__seat").order_by(
         "event_seat__seat__section", "event_seat__seat__y", "event_seat__seat__x"
     )
+    bookings = Booking.objects.filter(user=user)
+    if not pending:
+        bookings = bookings.exclude(status=Booking.Status.PENDING)
     return (
-        Booking.objects.filter(user=user)
-        .exclude(status=Booking.Status.PENDING)
-        .select_related("event", "event__venue")
+        bookings.select_related("event", "event__venue")
         .prefetch_related(Prefetch("tickets", queryset=tickets))
         .order_by("-created_at")
     )
 
 
 def get_booking_for_user(*, user, reference) -> Booking:
-    """One of the buyer's bookings; another buyer's is a plain 404."""
-    booking = bookings_for_user(user).filter(reference=str(reference)).first()
+    """One of the buyer's bookings, pending ones too (an app watches a payment finish);
+    another buyer's is a plain 404."""
+    booking = bookings_for_user(user, pending=True).filter(reference=str(reference)).first()
     if booking is None:
         raise NotFound("There is no such booking.", code="booking_not_found")
     return booking
@@ -32,13 +36,14 @@ def get_booking_for_user(*, user, reference) -> Booking:
 
 def booking_for_hold(*, user, hold_id) -> Booking | None:
     """The booking a checkout has opened for the buyer's hold, if any, with what its latest
-    payment attempt did: `payment_pending` (a charge is under way right now, e.g. the first of
-    two clicks on Pay) and `last_payment_status` / `last_payment_message`. One query."""
+    payment attempt did: `payment_pending` (a request is talking to the gateway right now,
+    e.g. the first of two clicks on Pay) and `last_payment_status` / `last_payment_message`.
+    One query."""
     payments = Payment.objects.filter(booking=OuterRef("pk")).order_by("-created_at")
     return (
         Booking.objects.filter(user=user, hold_id=hold_id)
         .annotate(
-            payment_pending=Exists(payments.filter(status=Payment.Status.PENDING)),
+            payment_pending=Exists(payments.filter(status__in=Payment.OPEN, busy_until__gt=Now())),
             last_payment_status=Subquery(payments.values("status")[:1]),
             last_payment_message=Subquery(payments.values("failure_message")[:1]),
         )

@@ -14,8 +14,32 @@ class CardSerializer(serializers.Serializer):
 
 
 class BookingCreateSerializer(serializers.Serializer):
+    """Either a gateway payment method (`pm_...`, made by Stripe.js or the mobile SDK) or, with
+    the sandbox gateway only, a test card (`payment`)."""
+
     hold = serializers.UUIDField()
-    payment = CardSerializer()
+    # A PaymentMethod (pm_...) or a card Stripe.js tokenised (card_...), both accepted by
+    # PaymentIntents.
+    payment_method = serializers.RegexField(r"^(pm|card)_[A-Za-z0-9_]{1,96}$", required=False)
+    payment = CardSerializer(required=False)
+
+    def validate(self, attrs):
+        if ("payment_method" in attrs) == ("payment" in attrs):
+            raise serializers.ValidationError(
+                {"payment_method": ["Give a payment method (or, in the sandbox, a test card)."]}
+            )
+        return attrs
+
+
+class PaymentPendingSerializer(serializers.Serializer):
+    """202: the payment is not finished yet. With `requires_action`, the mobile SDK confirms
+    3-D Secure with `client_secret`; then GET /bookings/{booking} shows it confirmed."""
+
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    status = serializers.ChoiceField(choices=["requires_action", "processing"])
+    booking = serializers.CharField()
+    client_secret = serializers.CharField(allow_blank=True)
 
 
 class TicketSerializer(serializers.ModelSerializer):

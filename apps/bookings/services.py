@@ -1,11 +1,15 @@
 """Checkout and cancellation. The order of work in confirm_booking is the point:
 
-1. a short transaction records a pending booking and a pending payment (no charge yet);
-2. the provider charges the card with no database lock held;
-3. a second short transaction, under row locks, re-checks the seats and either sells them or,
-   when they were lost while the card was being charged, marks the booking failed;
-4. a lost booking is refunded at once, outside the locks. No money is kept without tickets."""
+1. a short transaction records a pending booking (with its seats and prices) and a pending
+   payment, or finds the payment an earlier try left open (no charge yet);
+2. the gateway is asked to charge, with no database lock held (apps.payments.services.pay);
+3. once the payment is known to have succeeded — from that answer, a webhook or the
+   reconciliation, whichever comes first — `settle_paid_booking`, under row locks, sells the
+   seats or, when they were lost meanwhile, fails the booking and records its refund in the
+   same transaction;
+4. the refund is sent after the commit. No money is kept without tickets."""
 
+import contextlib
 import logging
 
 from django.db import transaction
@@ -14,38 +18,88 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from apps.common import metrics
-from apps.common.errors import Conflict, Gone, NotFound, PaymentRequired, RuleBroken, ShopError
+from apps.common.errors import (
+    Conflict,
+    Gone,
+    InvalidRequest,
+    NotFound,
+    PaymentRequired,
+    RuleBroken,
+    ShopError,
+)
 from apps.events import services as event_services
 from apps.events.models import Event
 from apps.inventory import seats as inventory_seats
 from apps.inventory.holds import Sale, lock_hold_for_checkout, sell_hold
 from apps.inventory.models import Hold
 from apps.inventory.selectors import held_seat_prices
-from apps.payments.models import Payment
-from apps.payments.providers.base import CardDetails
-from apps.payments.services import charge_payment, open_payment, refund_payment
+from apps.payments import services as payments
+from apps.payments.models import Payment, Refund
+from apps.payments.providers.base import (
+    CardDetails,
+    GatewayRefused,
+    GatewayUnavailable,
+    get_provider,
+)
 
 from .models import Booking, Ticket
 
 logger = logging.getLogger(__name__)
 
 
-class PaymentProcessingError(ShopError):
-    status_code = 502
-    code = "payment_processing_error"
-    default_detail = "The card could not be processed. Please try again."
+class PaymentUnavailable(ShopError):
+    status_code = 503
+    code = "payment_unavailable"
+    default_detail = (
+        "Payments are unavailable for a moment; you have not been charged and your seats are "
+        "still held. Please try again shortly."
+    )
     retryable = True
 
 
-def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None, dict]:
-    """Step 1: check the hold is live and open a pending booking and payment for it."""
+class PaymentStatusUnknown(ShopError):
+    status_code = 502
+    code = "payment_status_unknown"
+    default_detail = (
+        "We could not hear back from the card company. Please try again: you will not be "
+        "charged twice, and if the payment went through your tickets will follow."
+    )
+    retryable = True
+
+
+class PaymentPending(ShopError):
+    """Not an error: the buyer's app must finish 3-D Secure (requires_action, with the intent's
+    client secret), or the gateway is still deciding (processing). Never stored as the answer
+    to an idempotency key: asking again reports the state then."""
+
+    status_code = 202
+    code = "payment_pending"
+    retryable = True
+
+
+def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
+    """Step 1: check the hold is live and open a pending booking and payment for it; or find
+    the payment an earlier try left open (then that one is finished, never a second one).
+    The flag says whether the hold is still live: if not, a left-open payment is only looked
+    up, never confirmed now."""
     with transaction.atomic(durable=True):
         hold = lock_hold_for_checkout(user=user, hold_id=hold_id)
         booking = Booking.objects.filter(hold=hold).first()
         if booking is not None and booking.status == Booking.Status.CONFIRMED:
-            return booking, None, {}
+            return booking, None, False
         if booking is not None and booking.status != Booking.Status.PENDING:
             raise Gone("This hold has ended; choose your seats again.", code="hold_expired")
+        payment = payments.open_or_paid_payment(booking.pk) if booking is not None else None
+        if payment is not None:
+            # Money may be on its way whatever the hold says now: finish this one.
+            if payment.status != Payment.Status.SUCCEEDED and not payments.claim(payment):
+                raise Conflict(
+                    "A payment for this booking is already being processed.",
+                    code="payment_in_progress",
+                    retryable=True,
+                )
+            live = hold.status == Hold.Status.ACTIVE and hold.expires_at > hold.db_now
+            return booking, payment, live
         if hold.event.status != Event.Status.ON_SALE:
             raise RuleBroken(
                 "Tickets for this event are no longer on sale; nothing was charged.",
@@ -61,6 +115,7 @@ def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None,
         if not prices:
             raise Gone("This hold no longer has seats.", code="hold_expired", refunded=False)
         total = sum(prices.values(), start=0)
+        seat_prices = {str(seat): str(price) for seat, price in sorted(prices.items())}
         if booking is None:
             booking = Booking.objects.create(
                 user=user,
@@ -68,61 +123,149 @@ def _prepare(user, hold_id, card: CardDetails) -> tuple[Booking, Payment | None,
                 hold=hold,
                 total=total,
                 currency=hold.event.currency,
+                seat_prices=seat_prices,
             )
-        elif booking.total != total:
-            Booking.objects.filter(pk=booking.pk).update(total=total)
-            booking.total = total
-        payment = open_payment(booking=booking, card=card)
-        return booking, payment, prices
+        elif booking.total != total or booking.seat_prices != seat_prices:
+            Booking.objects.filter(pk=booking.pk).update(total=total, seat_prices=seat_prices)
+            booking.total, booking.seat_prices = total, seat_prices
+        return booking, payments.open_payment(booking=booking), True
 
 
 SEATS_LOST = "Your hold expired while paying and the seats were taken by someone else."
 EVENT_CANCELLED = "The event was cancelled while you were paying."
 
 
-def _finalise(booking: Booking, prices: dict) -> str:
-    """Step 3, under row locks: sell the seats if they are still this hold's or free again
-    (apps.inventory.holds.sell_hold decides). Returns "" when sold, else why not."""
-    seat_ids = sorted(prices)
+def settle_paid_booking(payment_id) -> tuple[Booking, Refund | None]:
+    """A payment succeeded: under row locks (booking, then hold and seats), tickets if the seats
+    are still the hold's or free again (apps.inventory.holds.sell_hold decides), else the booking
+    fails and its refund is recorded in the same transaction; the refund is sent after the
+    commit. Whoever comes second (the synchronous path, a webhook, the reconciliation) finds
+    the booking settled and does nothing. Must not run inside a transaction."""
+    refund = None
     with transaction.atomic(durable=True):
-        sale = sell_hold(hold_id=booking.hold_id, seat_ids=seat_ids)
-        if sale != Sale.SOLD:
-            failure = SEATS_LOST if sale == Sale.SEATS_LOST else EVENT_CANCELLED
-            Booking.objects.filter(pk=booking.pk).update(
-                status=Booking.Status.FAILED, failure_reason=failure
-            )
-            return failure
-        Ticket.objects.bulk_create(
-            [Ticket(booking=booking, event_seat_id=i, price=prices[i]) for i in seat_ids]
+        payment = Payment.objects.get(pk=payment_id)
+        booking = Booking.objects.select_for_update(of=("self",)).get(pk=payment.booking_id)
+        if payment.status != Payment.Status.SUCCEEDED:
+            return booking, None
+        if booking.status == Booking.Status.PENDING:
+            prices = {int(seat): price for seat, price in booking.seat_prices.items()}
+            seat_ids = sorted(prices)
+            sale = sell_hold(hold_id=booking.hold_id, seat_ids=seat_ids)
+            if sale == Sale.SOLD:
+                Ticket.objects.bulk_create(
+                    [Ticket(booking=booking, event_seat_id=i, price=prices[i]) for i in seat_ids]
+                )
+                Booking.objects.filter(pk=booking.pk).update(
+                    status=Booking.Status.CONFIRMED, confirmed_at=Now()
+                )
+            else:
+                lost = sale == Sale.SEATS_LOST
+                Booking.objects.filter(pk=booking.pk).update(
+                    status=Booking.Status.FAILED,
+                    failure_reason=SEATS_LOST if lost else EVENT_CANCELLED,
+                )
+                refund = payments.record_refund_due(
+                    payment=payment, reason="hold_lost" if lost else "event_cancelled"
+                )
+        elif booking.status != Booking.Status.CONFIRMED:
+            # Paid for a booking that has ended (a late success): the money goes back.
+            refund = payments.record_refund_due(payment=payment, reason="late_payment")
+    booking.refresh_from_db()
+    if booking.status == Booking.Status.CONFIRMED and refund is None:
+        return booking, None
+    if refund is not None:
+        refund = payments.run_refund(refund)
+        logger.warning(
+            "booking failed after payment, refund %s booking=%s event=%s hold=%s",
+            refund.status,
+            booking.reference,
+            booking.event_id,
+            booking.hold_id,
         )
-        Booking.objects.filter(pk=booking.pk).update(
-            status=Booking.Status.CONFIRMED, confirmed_at=Now()
-        )
-    return ""
+    return booking, refund
 
 
-def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None = None) -> Booking:
+def settle_quietly(*, payment_id, **_):
+    """The webhook's follow-up (apps.payments.webhooks.payment_succeeded): a failure here is
+    logged and left to the reconciliation, never a 500 to the gateway."""
+    try:
+        settle_paid_booking(payment_id)
+    except Exception:
+        logger.exception("settling payment %s failed; the reconciliation will retry", payment_id)
+
+
+def _payment_method(provider, payment_method: str, card: CardDetails | None) -> str:
+    if card is not None:
+        return provider.payment_method_for_card(card)  # a real gateway refuses card numbers
+    return payment_method  # empty: finishing a payment the browser completed (3-D Secure)
+
+
+def confirm_booking(
+    *,
+    user,
+    hold_id,
+    card: CardDetails | None = None,
+    payment_method: str = "",
+) -> Booking:
     """Turns the buyer's hold into a paid booking with one ticket per seat.
 
-    Idempotent: once the hold's booking is confirmed, calling again returns it without charging.
-    """
-    booking, payment, prices = _prepare(user, hold_id, card)
+    Idempotent: once the hold's booking is confirmed, calling again returns it without charging;
+    a payment left open by an earlier try (a timeout, a crash) is finished instead of starting
+    a second one. The gateway's key is the payment's own (not the request's), so a retry
+    reaches the gateway with the same key."""
+    method = _payment_method(get_provider(), payment_method, card)
+    booking, payment, hold_live = _prepare(user, hold_id)
     if payment is None:
         return booking
+    if payment.status != Payment.Status.SUCCEEDED:
+        try:
+            payment = payments.pay(
+                payment,
+                payment_method=method,
+                order_ref=booking.reference,
+                may_charge=hold_live,
+            )
+        except GatewayUnavailable:
+            raise PaymentUnavailable() from None
+        except GatewayRefused as exc:
+            raise InvalidRequest(str(exc), code=exc.code) from None
+    return _after_payment(user, booking, payment, hold_live)
 
-    payment = charge_payment(payment=payment, card=card, attempt_key=attempt_key)
-    if payment.status == Payment.Status.DECLINED:
+
+def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) -> Booking:
+    status = payment.status
+    if status == Payment.Status.DECLINED:
         raise PaymentRequired(
             payment.failure_message or "Your card was declined.",
             code="payment_declined",
             decline_code=payment.failure_code,
         )
-    if payment.status != Payment.Status.SUCCEEDED:
-        raise PaymentProcessingError(payment.failure_message or None)
+    if status == Payment.Status.UNKNOWN:
+        raise PaymentStatusUnknown(booking=booking.reference)
+    if status in (Payment.Status.REQUIRES_ACTION, Payment.Status.PROCESSING):
+        raise PaymentPending(
+            "Confirm the payment with your bank to finish."
+            if status == Payment.Status.REQUIRES_ACTION
+            else "The payment is being processed; the booking is confirmed once it has gone "
+            "through.",
+            status=status,
+            booking=booking.reference,
+            client_secret=getattr(payment, "client_secret", ""),
+        )
+    if status == Payment.Status.PENDING and not hold_live:
+        # An intent never confirmed, for a hold that has run out: it is closed, not charged.
+        with contextlib.suppress(GatewayUnavailable):  # else the reconciliation cancels it
+            payments.abandon(payment)
+        raise Gone(
+            "Your hold expired before payment; nothing was charged. Choose your seats again.",
+            code="hold_expired",
+            refunded=False,
+        )
+    if status != Payment.Status.SUCCEEDED:  # failed (not charged) or pending (not sent)
+        raise PaymentUnavailable()
 
-    failure = _finalise(booking, prices)
-    if not failure:
-        booking.refresh_from_db()
+    booking, refund = settle_paid_booking(payment.pk)
+    if booking.status == Booking.Status.CONFIRMED:
         metrics.BOOKINGS_CONFIRMED.inc()
         logger.info(
             "booking confirmed booking=%s event=%s hold=%s user=%s total=%s",
@@ -133,19 +276,10 @@ def confirm_booking(*, user, hold_id, card: CardDetails, attempt_key: str | None
             booking.total,
         )
         return booking
-
-    refund = refund_payment(payment=payment, reason="hold_lost")
-    logger.warning(
-        "booking failed after payment, refund %s booking=%s event=%s hold=%s",
-        refund.status,
-        booking.reference,
-        booking.event_id,
-        booking.hold_id,
-    )
     raise Gone(
-        f"{failure} Your payment has been refunded in full.",
+        f"{booking.failure_reason} Your payment has been refunded in full.",
         code="hold_expired",
-        refunded=refund.status == "succeeded",
+        refunded=refund is not None and refund.status == Refund.Status.SUCCEEDED,
         booking=booking.reference,
     )
 
@@ -205,9 +339,15 @@ def _cancel(user, reference: str) -> Booking:
         Booking.objects.filter(pk=booking.pk).update(
             status=Booking.Status.CANCELLED, cancelled_at=Now()
         )
-    payment = Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED).first()
-    if payment is not None:
-        refund_payment(payment=payment, reason="booking_cancelled")
+        # In the same transaction: no crash can leave a cancelled booking without its refund.
+        payment = Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED).first()
+        refund = (
+            payments.record_refund_due(payment=payment, reason="booking_cancelled")
+            if (payment is not None)
+            else None
+        )
+    if refund is not None:
+        payments.run_refund(refund)
     metrics.BOOKINGS_CANCELLED.inc()
     booking.refresh_from_db()
     return booking

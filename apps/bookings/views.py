@@ -5,8 +5,8 @@ cancelled) is made by the same services the API calls; these views only turn the
 into pages and messages."""
 
 import logging
-import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.common.errors import InvalidRequest, ShopError
@@ -21,7 +22,7 @@ from apps.common.views import or_404
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory.models import Hold
 from apps.payments.models import Payment
-from apps.payments.providers.base import CardDetails
+from apps.payments.providers.base import CardDetails, get_provider
 
 from . import selectors, services
 from .models import Booking
@@ -35,7 +36,9 @@ def _get_hold(user, hold_id) -> Hold:
     return or_404(inventory_selectors.get_hold_for_user, user=user, hold_id=hold_id)
 
 
-def _render_checkout(request, hold, *, status=200, error=None, field_errors=None, booking=None):
+def _render_checkout(
+    request, hold, *, status=200, error=None, field_errors=None, booking=None, client_secret=""
+):
     lines = hold.seat_lines
     state = inventory_selectors.hold_public_status(hold)
     processing = bool(booking and booking.payment_pending and state == Hold.Status.ACTIVE)
@@ -61,15 +64,47 @@ def _render_checkout(request, hold, *, status=200, error=None, field_errors=None
             "last_failure": last_failure,
             "field_errors": field_errors or {},
             "values": values,
-            # A new key per rendered form: a double click sends the same key twice (one charge),
-            # a retry after a decline is a new attempt.
-            "attempt_key": uuid.uuid4().hex,
             "server_now": timezone.now(),
+            # With Stripe the card goes from the browser to Stripe.js only (see checkout.html).
+            "stripe": _stripe_context(client_secret),
         },
         status=status,
     )
 
 
+def _stripe_context(client_secret: str) -> dict | None:
+    if not get_provider().browser_confirms:
+        return None
+    knobs = settings.TICKETING
+    return {
+        "publishable_key": knobs["STRIPE_PUBLISHABLE_KEY"],
+        "js_url": knobs["STRIPE_JS_URL"],
+        # Set when the bank wants 3-D Secure: Stripe.js finishes it, then the page asks again.
+        "client_secret": client_secret,
+    }
+
+
+def _pay(request, hold):
+    """The sandbox takes the demo form's test card; a real gateway a payment method id that
+    Stripe.js made in the browser (or nothing: finishing a payment after 3-D Secure)."""
+    if get_provider().browser_confirms:
+        method = request.POST.get("payment_method", "")
+        return services.confirm_booking(
+            user=request.user, hold_id=hold.id, payment_method=method[:100]
+        )
+    card = CardDetails.parse(
+        number=request.POST.get("card_number", ""),
+        exp_month=request.POST.get("exp_month", ""),
+        exp_year=request.POST.get("exp_year", ""),
+        cvc=request.POST.get("cvc", ""),
+        name=request.POST.get("name", ""),
+    )
+    # The gateway's key is the open payment's own: a retry after a timeout, a double click or
+    # a crash finishes the same payment instead of charging again.
+    return services.confirm_booking(user=request.user, hold_id=hold.id, card=card)
+
+
+@sensitive_post_parameters("card_number", "cvc", "exp_month", "exp_year", "name")
 @login_required
 @require_http_methods(["GET", "POST"])
 def checkout(request, hold_id):
@@ -81,18 +116,11 @@ def checkout(request, hold_id):
         return _render_checkout(request, hold, booking=booking)
 
     try:
-        card = CardDetails.parse(
-            number=request.POST.get("card_number", ""),
-            exp_month=request.POST.get("exp_month", ""),
-            exp_year=request.POST.get("exp_year", ""),
-            cvc=request.POST.get("cvc", ""),
-            name=request.POST.get("name", ""),
-        )
-        booking = services.confirm_booking(
-            user=request.user,
-            hold_id=hold.id,
-            card=card,
-            attempt_key=(request.POST.get("attempt_key") or "")[:64] or None,
+        booking = _pay(request, hold)
+    except services.PaymentPending as exc:
+        hold = _get_hold(request.user, hold.id)
+        return _render_checkout(
+            request, hold, error=exc.detail, client_secret=exc.extra.get("client_secret", "")
         )
     except InvalidRequest as exc:
         return _render_checkout(

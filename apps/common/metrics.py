@@ -1,7 +1,7 @@
 """The shop's own Prometheus metrics (django-prometheus adds request, database and cache ones).
 Under gunicorn they are aggregated across workers through PROMETHEUS_MULTIPROC_DIR."""
 
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
 
 HOLDS_CREATED = Counter("ticketing_holds_created_total", "Holds created", ["mode"])
 HOLDS_FAILED = Counter("ticketing_holds_failed_total", "Hold attempts refused", ["reason"])
@@ -24,3 +24,26 @@ REFUNDS = Counter("ticketing_refunds_total", "Refunds by reason and outcome", ["
 IDEMPOTENT_REPLAYS = Counter(
     "ticketing_idempotent_replays_total", "Unsafe API calls answered from a stored response"
 )
+PAYMENT_GATEWAY_LATENCY = Histogram(
+    "ticketing_payment_gateway_seconds",
+    "Payment gateway calls by operation and outcome (ok, refused, error, breaker_open)",
+    ["operation", "outcome"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+)
+PAYMENT_GATEWAY_ERRORS = Counter(
+    "ticketing_payment_gateway_errors_total",
+    "Payment gateway calls that timed out, could not connect or got a 5xx",
+    ["operation"],
+)
+PAYMENT_BREAKER_OPEN = Gauge(
+    "ticketing_payment_breaker_open",
+    "1 while this process's payment gateway circuit breaker is open",
+    multiprocess_mode="max",
+)
+MONEY_WITHOUT_TICKETS = Gauge(
+    "ticketing_money_without_tickets",
+    "Successful payments whose booking has no valid tickets and no completed refund "
+    "(set by the payment reconciliation)",
+    multiprocess_mode="max",
+)
+WEBHOOKS = Counter("ticketing_webhooks_total", "Gateway webhooks by outcome", ["outcome"])

@@ -8,15 +8,23 @@ from apps.common.models import TimeStampedModel
 
 
 class Payment(TimeStampedModel):
-    """One attempt to charge a buyer for a booking. Written as `pending` before the provider is
-    called, so that a crash mid-call leaves a trace to reconcile instead of a lost charge."""
+    """One attempt to pay for a booking: one PaymentIntent at the gateway. Written as `pending`
+    before the gateway is called, so that a crash mid-call leaves a trace to reconcile instead of
+    a lost charge. Its gateway key is derived from its id: a retry of the same attempt (a
+    repeated request, the reconciliation) reaches the gateway with the same key."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
+        REQUIRES_ACTION = "requires_action", "Awaiting 3-D Secure"
+        PROCESSING = "processing", "Processing"
+        UNKNOWN = "unknown", "Outcome unknown (gateway timeout)"
         SUCCEEDED = "succeeded", "Succeeded"
         DECLINED = "declined", "Declined"
-        FAILED = "failed", "Processing error"
+        FAILED = "failed", "Not charged"
         REFUNDED = "refunded", "Refunded"
+
+    # Not finished: the gateway may still take the money (or already has).
+    OPEN = (Status.PENDING, Status.REQUIRES_ACTION, Status.PROCESSING, Status.UNKNOWN)
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     booking = models.ForeignKey(
@@ -29,23 +37,40 @@ class Payment(TimeStampedModel):
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     provider = models.CharField(max_length=50)
-    provider_charge_id = models.CharField(max_length=100, blank=True)
+    intent_id = models.CharField(max_length=100, blank=True, db_index=True)
     card_last4 = models.CharField(max_length=4, blank=True)
     failure_code = models.CharField(max_length=50, blank=True)
     failure_message = models.CharField(max_length=255, blank=True)
+    # A request is talking to the gateway about this payment until then: a second request for
+    # the same booking (a double click) is told to wait instead of calling the gateway too. A
+    # crashed request's lease runs out, and the next try (or the reconciliation) takes over.
+    busy_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "succeeded", "declined", "failed", "refunded"]),
+                condition=Q(
+                    status__in=[
+                        "pending",
+                        "requires_action",
+                        "processing",
+                        "unknown",
+                        "succeeded",
+                        "declined",
+                        "failed",
+                        "refunded",
+                    ]
+                ),
                 name="payment_valid_status",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="payment_amount_non_negative"),
-            # A booking is paid once; a second successful charge is a bug the database refuses.
+            # A booking is paid once: one attempt open or paid at a time, refused by the database.
             models.UniqueConstraint(
                 fields=["booking"],
-                condition=Q(status__in=["pending", "succeeded"]),
+                condition=Q(
+                    status__in=["pending", "requires_action", "processing", "unknown", "succeeded"]
+                ),
                 name="payment_one_open_or_paid_per_booking",
             ),
         ]
@@ -53,18 +78,39 @@ class Payment(TimeStampedModel):
     def __str__(self):
         return f"{self.amount} {self.currency} {self.status}"
 
+    @property
+    def gateway_key(self) -> str:
+        """Our idempotency key at the gateway: fixed length, whatever the client sent."""
+        return f"pay_{self.pk.hex}"
+
+
+class PaymentNeedingAttention(Payment):
+    """The admin's list "Payments that need attention" (apps.payments.admin)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "payment that needs attention"
+        verbose_name_plural = "payments that need attention"
+
 
 class Refund(TimeStampedModel):
+    """Money going back. Created in the same transaction that fails or cancels the booking, so
+    that no crash can leave a failed booking without its refund; sent to the gateway afterwards
+    and retried with exponential backoff until it succeeds or gives up (`failed`, visible)."""
+
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
+        FAILED = "failed", "Failed (gave up)"
 
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="refund")
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=200)
     provider_refund_id = models.CharField(max_length=100, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    last_error = models.CharField(max_length=255, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -76,25 +122,56 @@ class Refund(TimeStampedModel):
             models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_non_negative"),
         ]
 
+    @property
+    def gateway_key(self) -> str:
+        return f"refund_{self.payment_id.hex}"
+
+
+class WebhookEvent(models.Model):
+    """A gateway event, stored once (its id is unique per provider) before it is acted on: a
+    replayed delivery finds it and does nothing."""
+
+    provider = models.CharField(max_length=50)
+    event_id = models.CharField(max_length=100)
+    type = models.CharField(max_length=100)
+    intent_id = models.CharField(max_length=100, blank=True, db_index=True)
+    # What was done with it: "applied", "ignored", "unknown_payment", ...
+    outcome = models.CharField(max_length=50, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+    payload = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], name="webhookevent_once_per_event"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.provider} {self.type} {self.event_id}"
+
 
 class SandboxCharge(models.Model):
-    """The sandbox gateway's own ledger: what a real card gateway would show in its dashboard.
-    Keyed by the caller's idempotency key, so a retried charge is never taken twice."""
+    """The sandbox gateway's own ledger, one row per PaymentIntent: what a real card gateway
+    would show in its dashboard. Keyed by the caller's idempotency key, so a retried request
+    finds the same intent, and an intent is charged at most once."""
 
     class Status(models.TextChoices):
+        REQUIRES_CONFIRMATION = "requires_confirmation", "Requires confirmation"
         SUCCEEDED = "succeeded", "Succeeded"
         DECLINED = "declined", "Declined"
-        FAILED = "failed", "Processing error"
+        CANCELED = "canceled", "Canceled"
 
     id = models.CharField(primary_key=True, max_length=40)
     idempotency_key = models.CharField(max_length=100, unique=True)
-    # The merchant's order reference: the sandbox's transient-failure card fails only the first
-    # attempt per order, as a flaky gateway would.
     order_ref = models.CharField(max_length=40, db_index=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     currency = models.CharField(max_length=3)
+    payment_method = models.CharField(max_length=40, default="")
     card_last4 = models.CharField(max_length=4)
-    status = models.CharField(max_length=20, choices=Status.choices)
+    status = models.CharField(max_length=30, choices=Status.choices)
+    confirm_attempts = models.PositiveIntegerField(default=0)
     refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     refunded_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -1,22 +1,44 @@
-"""Payments and refunds. Every provider call happens outside database transactions; the
-Payment row is written first (pending), so a crash mid-call leaves a trace, never a lost charge."""
+"""Payments and refunds: the only code that talks to a gateway (through apps.payments.gateway).
+Every gateway call happens outside database transactions. The Payment row is written first
+(pending), and every answer is recorded with a conditional update from an open state, so that
+the synchronous path, a webhook and the reconciliation can all report the same outcome and the
+first one wins.
+
+A payment's life: pending → (intent created, then confirmed) → succeeded | declined |
+requires_action | processing | unknown (no answer: asked again later, never taken for "not
+charged") → refunded; failed means "not charged, and will not be"."""
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from apps.common import metrics
 from apps.common.errors import Conflict
 
+from . import gateway
 from .models import Payment, Refund
-from .providers.base import CardDetails, ProviderError, get_provider
+from .providers.base import GatewayRefused, GatewayUnavailable, IntentResult, Outcome, get_provider
 
 logger = logging.getLogger(__name__)
 
+_STATUS = {
+    Outcome.SUCCEEDED: Payment.Status.SUCCEEDED,
+    Outcome.REQUIRES_ACTION: Payment.Status.REQUIRES_ACTION,
+    Outcome.PROCESSING: Payment.Status.PROCESSING,
+    Outcome.DECLINED: Payment.Status.DECLINED,
+    Outcome.CANCELED: Payment.Status.FAILED,
+    Outcome.UNKNOWN: Payment.Status.UNKNOWN,
+    Outcome.CREATED: Payment.Status.PENDING,
+}
 
-def open_payment(*, booking, card: CardDetails) -> Payment:
-    """Records a pending payment for the booking. Runs inside the caller's transaction; a second
-    open payment for the same booking is refused by the database (a double-click, a retry in
+
+def open_payment(*, booking) -> Payment:
+    """Records a pending payment for the booking, in the caller's transaction. A second open
+    payment for the same booking is refused by the database (a double click, a retry in
     flight)."""
     try:
         with transaction.atomic():
@@ -26,96 +48,312 @@ def open_payment(*, booking, card: CardDetails) -> Payment:
                 amount=booking.total,
                 currency=booking.currency,
                 provider=get_provider().name,
-                card_last4=card.last4,
+                busy_until=timezone.now() + timedelta(seconds=lease_seconds()),
             )
     except IntegrityError:
         raise Conflict(
-            "A payment for this booking is already being processed.", code="payment_in_progress"
+            "A payment for this booking is already being processed.",
+            code="payment_in_progress",
+            retryable=True,
         ) from None
 
 
-def charge_payment(*, payment: Payment, card: CardDetails, attempt_key: str | None) -> Payment:
-    """Asks the provider to charge, then records the outcome. Must not run inside a transaction."""
-    provider = get_provider()
-    # The same attempt (a retried request) reaches the gateway with the same key: one charge.
-    key = f"{payment.booking_id}:{attempt_key}" if attempt_key else str(payment.id)
+def open_or_paid_payment(booking_id) -> Payment | None:
+    statuses = [*Payment.OPEN, Payment.Status.SUCCEEDED]
+    return Payment.objects.filter(booking_id=booking_id, status__in=statuses).first()
+
+
+def record(payment: Payment, result: IntentResult) -> Payment:
+    """Stores what the gateway said, if the payment is still open (else someone else recorded
+    the outcome first: the payment is returned as stored). A success is taken even for an
+    attempt we had closed (a late 3-D Secure in the browser): the gateway has the money."""
+    status = _STATUS[result.outcome]
+    changes = {"status": status, "updated_at": timezone.now()}
+    if result.intent_id:
+        changes["intent_id"] = result.intent_id
+    if result.card_last4:
+        changes["card_last4"] = result.card_last4
+    if status in (Payment.Status.DECLINED, Payment.Status.FAILED, Payment.Status.UNKNOWN):
+        changes["failure_code"] = result.failure_code[:50]
+        changes["failure_message"] = result.failure_message[:255]
+    allowed = list(Payment.OPEN)
+    if status == Payment.Status.SUCCEEDED:
+        allowed += [Payment.Status.DECLINED, Payment.Status.FAILED]
     try:
-        result = provider.charge(
-            amount=payment.amount,
-            currency=payment.currency,
-            card=card,
-            idempotency_key=key,
-            order_ref=payment.booking.reference,
+        with transaction.atomic():
+            updated = Payment.objects.filter(pk=payment.pk, status__in=allowed).update(**changes)
+    except IntegrityError:
+        # Another attempt of the booking is open or paid: two payments took money. Listed by
+        # nothing automatic; a person must refund one (the gateway's dashboard).
+        logger.error(
+            "payment %s succeeded at the gateway while another payment of booking %s is open "
+            "or paid: refund one of them",
+            payment.pk,
+            payment.booking_id,
         )
-        status = {
-            "succeeded": Payment.Status.SUCCEEDED,
-            "declined": Payment.Status.DECLINED,
-        }.get(result.status, Payment.Status.FAILED)
-        charge_id, code, message = result.charge_id, result.failure_code, result.failure_message
-    except ProviderError as exc:
-        status, charge_id, code, message = (
-            Payment.Status.FAILED,
-            "",
-            "provider_unreachable",
-            str(exc)[:255],
+        updated = 0
+    payment.refresh_from_db()
+    # Kept on the instance for this request only (the buyer's app needs it for 3-D Secure);
+    # never stored: it lets its holder confirm the payment.
+    payment.client_secret = result.client_secret
+    if updated and status != Payment.Status.PENDING:
+        metrics.PAYMENTS.labels(status).inc()
+        logger.info(
+            "payment %s payment=%s booking=%s amount=%s %s",
+            status,
+            payment.pk,
+            payment.booking_id,
+            payment.amount,
+            payment.currency,
         )
-    Payment.objects.filter(pk=payment.pk).update(
-        status=status, provider_charge_id=charge_id, failure_code=code, failure_message=message
-    )
-    payment.status, payment.provider_charge_id = status, charge_id
-    payment.failure_code, payment.failure_message = code, message
-    metrics.PAYMENTS.labels(status).inc()
-    logger.info(
-        "payment %s payment=%s booking=%s amount=%s %s",
-        status,
-        payment.pk,
-        payment.booking_id,
-        payment.amount,
-        payment.currency,
-    )
     return payment
 
 
-def refund_payment(*, payment: Payment, reason: str) -> Refund:
-    # reason is a short code (hold_lost, booking_cancelled, staff) used as a metric label.
-    """Gives a successful payment back, once. Must not run inside a transaction."""
-    refund, _ = Refund.objects.get_or_create(
-        payment=payment, defaults={"amount": payment.amount, "reason": reason[:200]}
+def _unknown(message: str) -> IntentResult:
+    return IntentResult(
+        outcome=Outcome.UNKNOWN, failure_code="gateway_unavailable", failure_message=message[:255]
     )
-    if refund.status == Refund.Status.SUCCEEDED:
-        return refund
+
+
+def lease_seconds() -> float:
+    """Long enough for every try of the two calls of `pay`, with their backoff."""
+    k = settings.TICKETING
+    per_call = (1 + k["PAYMENT_RETRIES"]) * (
+        k["PAYMENT_GATEWAY_TIMEOUT"] + k["PAYMENT_RETRY_MAX_SECONDS"]
+    )
+    return 2 * per_call + 5
+
+
+def claim(payment: Payment) -> bool:
+    """Takes the payment's lease (in the caller's transaction): False while another request
+    holds it."""
+    now = timezone.now()
+    taken = Payment.objects.filter(
+        Q(busy_until__isnull=True) | Q(busy_until__lt=now), pk=payment.pk
+    ).update(busy_until=now + timedelta(seconds=lease_seconds()))
+    return bool(taken)
+
+
+def pay(
+    payment: Payment, *, payment_method: str = "", order_ref: str, may_charge: bool = True
+) -> Payment:
+    """`_pay` under the payment's lease (taken by the caller with `claim`), released at the end
+    whatever happens."""
     try:
-        result = get_provider().refund(
-            charge_id=payment.provider_charge_id,
-            amount=refund.amount,
-            idempotency_key=f"refund-{payment.pk}",
+        return _pay(
+            payment, payment_method=payment_method, order_ref=order_ref, may_charge=may_charge
         )
-    except ProviderError as exc:
-        logger.error("refund failed payment=%s: %s", payment.pk, exc)
-        result = None
-    with transaction.atomic():
-        if result is not None and result.succeeded:
-            Refund.objects.filter(pk=refund.pk).update(
-                status=Refund.Status.SUCCEEDED, provider_refund_id=result.refund_id
+    finally:
+        Payment.objects.filter(pk=payment.pk).update(busy_until=None)
+
+
+def _pay(payment: Payment, *, payment_method: str, order_ref: str, may_charge: bool) -> Payment:
+    """Creates the payment's intent (if it has none yet) and confirms it; or, for a payment left
+    open by an earlier try, asks the gateway where it stands first (it may have been confirmed
+    by a request that died, or in the buyer's browser) and confirms it only if it never was and
+    `may_charge` (the hold is still live). Must not run inside a transaction. GatewayRefused
+    passes through."""
+    provider = get_provider()
+    if payment.intent_id:
+        payment = refresh(payment)
+        if payment.status != Payment.Status.PENDING or not may_charge:
+            return payment
+    elif not may_charge:
+        return refresh(payment)  # never created: nothing can have been charged (failed)
+    if not payment_method and not payment.intent_id:
+        message = "Enter your card details to pay."
+        record(
+            payment,
+            IntentResult(
+                outcome=Outcome.CANCELED,
+                failure_code="payment_method_required",
+                failure_message=message,
+            ),
+        )
+        raise GatewayRefused(message, code="payment_method_required")
+    if not payment.intent_id:
+        try:
+            created = gateway.call(
+                "create_intent",
+                provider.create_intent,
+                amount=payment.amount,
+                currency=payment.currency,
+                key=payment.gateway_key,
+                order_ref=order_ref,
+                payment_method=payment_method,
             )
-            Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REFUNDED)
-            refund.status = Refund.Status.SUCCEEDED
-            payment.status = Payment.Status.REFUNDED
-        else:
-            Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.FAILED)
-            refund.status = Refund.Status.FAILED
-    metrics.REFUNDS.labels(reason, refund.status).inc()
-    logger.info("refund %s payment=%s reason=%s", refund.status, payment.pk, reason)
+        except GatewayUnavailable as exc:
+            # Never confirmed, so never charged: the attempt ends and the buyer may pay again.
+            logger.warning("payment %s not started: %s", payment.pk, exc)
+            record(
+                payment,
+                IntentResult(
+                    outcome=Outcome.CANCELED,
+                    failure_code="gateway_unavailable",
+                    failure_message="The payment service could not be reached; nothing was "
+                    "charged.",
+                ),
+            )
+            raise
+        except GatewayRefused as exc:
+            record(
+                payment,
+                IntentResult(
+                    outcome=Outcome.CANCELED, failure_code=exc.code, failure_message=str(exc)
+                ),
+            )
+            raise
+        payment = record(payment, created)
+        if created.outcome != Outcome.CREATED:
+            return payment
+    try:
+        result = gateway.call(
+            "confirm_intent",
+            provider.confirm_intent,
+            intent_id=payment.intent_id,
+            key=payment.gateway_key + "_confirm",
+        )
+    except gateway.BreakerOpen:
+        # Not sent: the intent stays unconfirmed (pending) and is confirmed on the next try.
+        raise
+    except GatewayUnavailable as exc:
+        result = _unknown(str(exc))
+    return record(payment, result)
+
+
+def refresh(payment: Payment) -> Payment:
+    """Asks the gateway for the payment's intent and records the answer. A payment with no
+    intent was never confirmed: nothing can have been charged, so it fails."""
+    if not payment.intent_id:
+        return record(
+            payment,
+            IntentResult(
+                outcome=Outcome.CANCELED,
+                failure_code="abandoned",
+                failure_message="No intent was created.",
+            ),
+        )
+    provider = get_provider()
+    result = gateway.call("retrieve_intent", provider.retrieve_intent, intent_id=payment.intent_id)
+    return record(payment, result)
+
+
+def abandon(payment: Payment) -> Payment:
+    """An open payment that nobody will finish (the checkout was left): its intent is canceled
+    at the gateway so that it cannot be paid any more, and the answer recorded."""
+    if not payment.intent_id:
+        return refresh(payment)
+    provider = get_provider()
+    result = gateway.call("cancel_intent", provider.cancel_intent, intent_id=payment.intent_id)
+    return record(payment, result)
+
+
+def client_secret_for(payment: Payment) -> str:
+    """The intent's client secret, for the buyer's app or browser to finish it (never stored)."""
+    provider = get_provider()
+    result = gateway.call("retrieve_intent", provider.retrieve_intent, intent_id=payment.intent_id)
+    return result.client_secret
+
+
+# Refunds --------------------------------------------------------------------------------------
+
+
+def record_refund_due(*, payment: Payment, reason: str) -> Refund:
+    """A refund that must happen, recorded in the caller's transaction (the one that fails or
+    cancels the booking); `run_refund` sends it after the commit."""
+    refund, _ = Refund.objects.get_or_create(
+        payment=payment,
+        defaults={
+            "amount": payment.amount,
+            "reason": reason[:200],
+            "next_attempt_at": timezone.now(),
+        },
+    )
     return refund
 
 
-def retry_failed_refunds() -> int:
-    """Re-tries refunds the provider did not complete (a periodic task). Returns how many
-    succeeded now."""
+def run_refund(refund: Refund) -> Refund:
+    """Sends one refund to the gateway. Must not run inside a transaction. A failure schedules
+    the next attempt with exponential backoff; after REFUND_MAX_ATTEMPTS it gives up into
+    `failed`, which the admin's "Payments that need attention" lists."""
+    refund.refresh_from_db()
+    payment = refund.payment
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    provider = get_provider()
+    error = ""
+    try:
+        result = gateway.call(
+            "refund",
+            provider.refund,
+            intent_id=payment.intent_id,
+            amount=refund.amount,
+            key=refund.gateway_key,
+        )
+        if not result.succeeded:
+            error = result.failure_message or "refused by the gateway"
+    except (GatewayUnavailable, GatewayRefused) as exc:
+        error = str(exc) or exc.__class__.__name__
+    knobs = settings.TICKETING
+    with transaction.atomic():
+        if not error:
+            Refund.objects.filter(pk=refund.pk).update(
+                status=Refund.Status.SUCCEEDED,
+                provider_refund_id=result.refund_id,
+                attempts=refund.attempts + 1,
+                last_error="",
+                next_attempt_at=None,
+            )
+            Payment.objects.filter(pk=payment.pk, status=Payment.Status.SUCCEEDED).update(
+                status=Payment.Status.REFUNDED, updated_at=timezone.now()
+            )
+        else:
+            attempts = refund.attempts + 1
+            gave_up = attempts >= knobs["REFUND_MAX_ATTEMPTS"]
+            delay = knobs["REFUND_RETRY_BASE_SECONDS"] * 2 ** (attempts - 1)
+            Refund.objects.filter(pk=refund.pk).update(
+                status=Refund.Status.FAILED if gave_up else Refund.Status.PENDING,
+                attempts=attempts,
+                last_error=error[:255],
+                next_attempt_at=None if gave_up else timezone.now() + timedelta(seconds=delay),
+            )
+    refund.refresh_from_db()
+    metrics.REFUNDS.labels(refund.reason, refund.status).inc()
+    log = logger.info if refund.status == Refund.Status.SUCCEEDED else logger.error
+    log(
+        "refund %s payment=%s reason=%s attempts=%s",
+        refund.status,
+        payment.pk,
+        refund.reason,
+        refund.attempts,
+    )
+    return refund
+
+
+def refund_payment(*, payment: Payment, reason: str) -> Refund:
+    """Gives a successful payment back, once (staff, or a repair): records the refund, sends it."""
+    with transaction.atomic():
+        refund = record_refund_due(payment=payment, reason=reason)
+    return run_refund(refund)
+
+
+def retry_due_refunds(*, now=None) -> int:
+    """Sends every pending refund whose time has come, each on its own (one failing does not
+    stop the others). Returns how many succeeded now."""
+    now = now or timezone.now()
+    due = Refund.objects.filter(status=Refund.Status.PENDING).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
     done = 0
-    for refund in Refund.objects.filter(
-        status__in=[Refund.Status.FAILED, Refund.Status.PENDING]
-    ).select_related("payment", "payment__booking"):
-        if refund_payment(payment=refund.payment, reason=refund.reason).status == "succeeded":
-            done += 1
+    for refund in due.order_by("next_attempt_at").select_related("payment"):
+        try:
+            if run_refund(refund).status == Refund.Status.SUCCEEDED:
+                done += 1
+        except Exception:  # one refund's bug must not keep the others' money back
+            logger.exception("refund %s could not be run", refund.pk)
     return done
+
+
+def retry_failed_refunds() -> int:
+    """The beat task's name from before the backoff: every due refund."""
+    return retry_due_refunds()

@@ -159,10 +159,24 @@ def test_bad_card_is_a_400_naming_the_field(api, event):
     assert response.status_code == 400
     assert "card_number" in response.json()["fields"]
     missing = api.post("/api/v1/bookings", {"hold": hold["id"]}, format="json")
-    assert missing.status_code == 400 and "payment" in missing.json()["fields"]
+    assert missing.status_code == 400 and "payment_method" in missing.json()["fields"]
     unknown = api.post(
         "/api/v1/bookings", {"hold": str(uuid.uuid4()), "payment": CARD}, format="json"
     )
     assert unknown.status_code == 404
     assert not SandboxCharge.objects.exists()
     assert not Booking.objects.exists()
+
+
+def test_the_longest_idempotency_key_pays_and_a_longer_one_is_a_400(api, event):
+    hold = api.post("/api/v1/holds", {"event": event.id, "quantity": 1}, format="json").json()
+    body = {"hold": hold["id"], "payment": CARD}
+    too_long = api.post("/api/v1/bookings", body, format="json", HTTP_IDEMPOTENCY_KEY="k" * 256)
+    assert too_long.status_code == 400
+    assert too_long.json()["code"] == "invalid_idempotency_key"
+    assert not Booking.objects.exists(), "refused before anything was recorded"
+    longest = api.post("/api/v1/bookings", body, format="json", HTTP_IDEMPOTENCY_KEY="k" * 255)
+    assert longest.status_code == 201, longest.json()
+    again = api.post("/api/v1/bookings", body, format="json", HTTP_IDEMPOTENCY_KEY="k" * 255)
+    assert again.json() == longest.json() and again["Idempotent-Replayed"] == "true"
+    assert SandboxCharge.objects.count() == 1

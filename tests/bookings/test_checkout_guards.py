@@ -30,8 +30,8 @@ class SandboxThatLetsTimePass(SandboxProvider):
 
     meanwhile: list = []
 
-    def charge(self, **kwargs):
-        result = super().charge(**kwargs)
+    def confirm_intent(self, **kwargs):
+        result = super().confirm_intent(**kwargs)
         queued = list(self.meanwhile)
         self.meanwhile.clear()  # a checkout run from in here charges without them
         for happen in queued:

@@ -122,13 +122,15 @@ def test_a_payment_key_reused_for_another_hold_is_a_422_and_that_hold_is_not_pai
 
 
 @pytest.mark.django_db
-def test_a_processing_error_is_not_stored_so_the_same_key_retries():
+def test_a_gateway_outage_is_not_stored_so_the_same_key_retries(faulty_gateway):
     event = on_sale_event(rows=1, seats_per_row=10)
     api = client_for(UserFactory())
     hold = api.post("/api/v1/holds", {"event": event.id, "quantity": 1}, format="json").json()
-    body = {"hold": hold["id"], "payment": CARD | {"card_number": "4000000000000119"}}
+    body = {"hold": hold["id"], "payment": CARD}
+    faulty_gateway.unreachable = True
     first = api.post("/api/v1/bookings", body, format="json", HTTP_IDEMPOTENCY_KEY="p")
-    assert first.status_code == 502 and first.json()["code"] == "payment_processing_error"
+    assert first.status_code == 503 and first.json()["code"] == "payment_unavailable"
+    faulty_gateway.unreachable = False
     again = api.post("/api/v1/bookings", body, format="json", HTTP_IDEMPOTENCY_KEY="p")
     assert again.status_code == 201
     assert SandboxCharge.objects.filter(status="succeeded").count() == 1
@@ -146,14 +148,14 @@ def test_a_concurrent_duplicate_is_a_409_and_charges_once(monkeypatch):
         .json()
     )
     started = threading.Event()
-    original = sandbox.SandboxProvider.charge
+    original = sandbox.SandboxProvider.confirm_intent
 
-    def slow_charge(self, **kwargs):
+    def slow_confirm(self, **kwargs):
         started.set()
         time.sleep(0.5)
         return original(self, **kwargs)
 
-    monkeypatch.setattr(sandbox.SandboxProvider, "charge", slow_charge)
+    monkeypatch.setattr(sandbox.SandboxProvider, "confirm_intent", slow_confirm)
     body = {"hold": hold["id"], "payment": CARD}
 
     def pay(delay):

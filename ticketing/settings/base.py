@@ -236,7 +236,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     "retry-failed-refunds": {
         "task": "apps.payments.tasks.retry_failed_refunds_task",
-        "schedule": 300.0,
+        "schedule": 60.0,
+    },
+    "reconcile-payments": {
+        "task": "apps.bookings.tasks.reconcile_payments_task",
+        "schedule": env_float("RECONCILE_EVERY_SECONDS", 60.0),
     },
     "rollup-lock-stats": {
         "task": "apps.inventory.tasks.rollup_lock_stats_task",
@@ -260,9 +264,36 @@ TICKETING = {
     # Layer 0 of the hold protocol: how old (s) a process's snapshot of taken seats may be when
     # it refuses a request from it; 0 sends every request to the locks.
     "TAKEN_SEATS_SECONDS": env_float("HOLD_TAKEN_SEATS_SECONDS", 1.0),
-    "PAYMENT_PROVIDER": os.environ.get(
-        "PAYMENT_PROVIDER", "apps.payments.providers.sandbox.SandboxProvider"
+    # "sandbox" (the default), "stripe", or a provider class's dotted path.
+    "PAYMENT_PROVIDER": {
+        "sandbox": "apps.payments.providers.sandbox.SandboxProvider",
+        "stripe": "apps.payments.providers.stripe.StripeProvider",
+    }.get(
+        os.environ.get("PAYMENT_PROVIDER") or "sandbox",
+        os.environ.get("PAYMENT_PROVIDER", ""),
     ),
+    # Gateway resilience (apps/payments/gateway.py): seconds per call, retries of a call that got
+    # no answer (same key), their backoff, and the circuit breaker.
+    "PAYMENT_GATEWAY_TIMEOUT": env_float("PAYMENT_GATEWAY_TIMEOUT", 10.0),
+    "PAYMENT_RETRIES": env_int("PAYMENT_RETRIES", 2),
+    "PAYMENT_RETRY_BASE_SECONDS": env_float("PAYMENT_RETRY_BASE_SECONDS", 0.25),
+    "PAYMENT_RETRY_MAX_SECONDS": env_float("PAYMENT_RETRY_MAX_SECONDS", 2.0),
+    "PAYMENT_BREAKER_FAILURES": env_int("PAYMENT_BREAKER_FAILURES", 5),
+    "PAYMENT_BREAKER_SECONDS": env_float("PAYMENT_BREAKER_SECONDS", 30.0),
+    # Reconciliation: a payment open for longer than this is asked for at the gateway.
+    "RECONCILE_AFTER_SECONDS": env_float("RECONCILE_AFTER_SECONDS", 180.0),
+    # Refunds: tries before giving up (into the admin's attention list), first backoff.
+    "REFUND_MAX_ATTEMPTS": env_int("REFUND_MAX_ATTEMPTS", 8),
+    "REFUND_RETRY_BASE_SECONDS": env_float("REFUND_RETRY_BASE_SECONDS", 60.0),
+    # The sandbox delivers its own signed webhooks (through a Celery task).
+    "SANDBOX_WEBHOOKS": env_bool("SANDBOX_WEBHOOKS", True),
+    "SANDBOX_WEBHOOK_SECRET": os.environ.get("SANDBOX_WEBHOOK_SECRET", ""),
+    "STRIPE_SECRET_KEY": os.environ.get("STRIPE_SECRET_KEY", ""),
+    "STRIPE_PUBLISHABLE_KEY": os.environ.get("STRIPE_PUBLISHABLE_KEY", ""),
+    "STRIPE_WEBHOOK_SECRET": os.environ.get("STRIPE_WEBHOOK_SECRET", ""),
+    # Unset: Stripe itself; set: a Stripe-compatible server (the tests' localstripe).
+    "STRIPE_API_BASE": os.environ.get("STRIPE_API_BASE", ""),
+    "STRIPE_JS_URL": os.environ.get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
 }
 
 SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
@@ -276,7 +307,10 @@ LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "apps.common.logging.RequestIdFilter"}},
+    "filters": {
+        "request_id": {"()": "apps.common.logging.RequestIdFilter"},
+        "card_numbers": {"()": "apps.common.logging.CardNumberFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
@@ -287,7 +321,7 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "filters": ["request_id"],
+            "filters": ["request_id", "card_numbers"],
             "formatter": "json" if LOG_JSON else "plain",
         }
     },

@@ -24,3 +24,10 @@ REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": {"auth": "10000/min"},
 }
+TICKETING = {  # noqa: F405
+    **TICKETING,  # noqa: F405
+    # Gateway faults in the tests are injected; their retries should not make the suite slow.
+    "PAYMENT_RETRY_BASE_SECONDS": 0.01,
+    "PAYMENT_RETRY_MAX_SECONDS": 0.05,
+    "PAYMENT_GATEWAY_TIMEOUT": 3.0,
+}

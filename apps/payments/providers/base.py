@@ -1,10 +1,17 @@
-"""The payment provider interface. The shop talks to a card gateway only through this, and only
-outside database transactions (a gateway call can take seconds)."""
+"""The payment provider interface. The shop talks to a card gateway only through this (wrapped
+by apps.payments.gateway for timeouts, retries and the circuit breaker), and only outside
+database transactions: a gateway call can take seconds.
+
+A payment is a PaymentIntent: created for a booking with our own key (also in its metadata),
+then confirmed. An intent charges at most once, so confirming it again, or asking for it again,
+can never take the money twice. What a call tells us is an Outcome; a timeout or a network error
+is UNKNOWN, never "not charged": the answer is asked for again later (reconciliation)."""
 
 import functools
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from enum import StrEnum
 
 from django.conf import settings
 from django.utils import timezone
@@ -27,15 +34,21 @@ def luhn_valid(number: str) -> bool:
 
 @dataclass(frozen=True)
 class CardDetails:
-    number: str
+    """A sandbox test card typed into the demo form. Only the sandbox accepts one; it never
+    leaves the request (not stored, not logged: the repr shows the last four digits only)."""
+
+    number: str = field(repr=False)
     exp_month: int
     exp_year: int
-    cvc: str
-    name: str = ""
+    cvc: str = field(repr=False)
+    name: str = field(default="", repr=False)
 
     @property
     def last4(self) -> str:
         return self.number[-4:]
+
+    def __repr__(self) -> str:
+        return f"CardDetails(last4={self.last4!r})"
 
     @classmethod
     def parse(cls, *, number, exp_month, exp_year, cvc, name="") -> "CardDetails":
@@ -66,10 +79,22 @@ class CardDetails:
         )
 
 
+class Outcome(StrEnum):
+    CREATED = "created"  # an intent that was not confirmed: nothing can have been charged
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"  # 3-D Secure: the buyer's app or browser finishes it
+    PROCESSING = "processing"  # the gateway is still deciding
+    DECLINED = "declined"
+    CANCELED = "canceled"  # not charged, and never will be
+    UNKNOWN = "unknown"  # timeout or network error: we do not know yet
+
+
 @dataclass(frozen=True)
-class ChargeResult:
-    status: str  # "succeeded" | "declined" | "failed" (processing error, retryable)
-    charge_id: str = ""
+class IntentResult:
+    outcome: Outcome
+    intent_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    card_last4: str = ""
     failure_code: str = ""
     failure_message: str = ""
 
@@ -81,28 +106,82 @@ class RefundResult:
     failure_message: str = ""
 
 
-class ProviderError(Exception):
-    """The gateway could not be reached or answered nonsense; nothing is known to be charged."""
+@dataclass(frozen=True)
+class WebhookMessage:
+    """A verified gateway event, reduced to what the shop acts on."""
+
+    event_id: str
+    type: str
+    intent_id: str = ""
+    key: str = ""  # our idempotency key, from the intent's metadata
+    failure_code: str = ""
+    failure_message: str = ""
+    payload: dict = field(default_factory=dict, repr=False)
+
+
+class GatewayUnavailable(Exception):
+    """The gateway could not be reached, timed out or answered a 5xx. Whether the call took
+    effect is unknown; every call carries an idempotency key, so it may be repeated."""
+
+
+class GatewayRefused(Exception):
+    """The gateway refused the request itself (a 4xx other than a decline): repeating it
+    cannot help. `message` is safe to show."""
+
+    def __init__(self, message: str, code: str = "payment_method_invalid"):
+        super().__init__(message)
+        self.code = code
+
+
+class InvalidSignature(Exception):
+    """A webhook whose signature does not verify."""
 
 
 class PaymentProvider(ABC):
     name = "provider"
+    # Whether the buyer's browser confirms the intent with the gateway's own script (Stripe.js).
+    browser_confirms = False
+
+    def payment_method_for_card(self, card: CardDetails) -> str:
+        """Only a sandbox takes card numbers; a real gateway gets them from its own script."""
+        raise InvalidRequest(
+            "Card details are not accepted here; pay with a payment method created by the "
+            "payment form (Stripe.js or the mobile SDK).",
+            code="card_data_not_accepted",
+        )
 
     @abstractmethod
-    def charge(
+    def create_intent(
         self,
         *,
         amount: Decimal,
         currency: str,
-        card: CardDetails,
-        idempotency_key: str,
+        key: str,
         order_ref: str,
-    ) -> ChargeResult:
-        """Charges the card. The same idempotency_key never charges twice."""
+        payment_method: str = "",
+    ) -> IntentResult:
+        """Creates an unconfirmed intent (nothing is charged). The same key returns the same
+        intent where the gateway honours idempotency keys."""
 
     @abstractmethod
-    def refund(self, *, charge_id: str, amount: Decimal, idempotency_key: str) -> RefundResult:
-        """Refunds a charge, at most once per idempotency_key."""
+    def confirm_intent(self, *, intent_id: str, key: str) -> IntentResult:
+        """Confirms the intent with its payment method: charges it at most once."""
+
+    @abstractmethod
+    def retrieve_intent(self, *, intent_id: str) -> IntentResult:
+        """What the gateway knows about the intent now."""
+
+    @abstractmethod
+    def cancel_intent(self, *, intent_id: str) -> IntentResult:
+        """Makes an unconfirmed intent unpayable (a checkout abandoned or reconciled)."""
+
+    @abstractmethod
+    def refund(self, *, intent_id: str, amount: Decimal, key: str) -> RefundResult:
+        """Refunds the intent's charge, at most once per key."""
+
+    @abstractmethod
+    def parse_webhook(self, *, payload: bytes, signature: str) -> WebhookMessage:
+        """Verifies the signature (InvalidSignature) and reads the event."""
 
 
 @functools.cache
