@@ -70,6 +70,11 @@ def main(argv=None) -> int:
         action="store_true",
         help="profile refused holds (409: seats taken) instead of successful ones",
     )
+    p.add_argument(
+        "--cprofile-bookings",
+        action="store_true",
+        help="profile bookings (each of a fresh hold) instead of holds",
+    )
     p.add_argument("--cost", type=int, default=200, help="requests per kind for the CPU table")
     p.add_argument("--rows", type=int, default=20, help="rows of the event (one section)")
     p.add_argument("--seats-per-row", type=int, default=100)
@@ -195,7 +200,8 @@ def main(argv=None) -> int:
         index = cost_table(opts.cost, client, event_id, blocks, index, hold, pay, best)
 
     if opts.cprofile:
-        index = cpu_profile(opts.cprofile, blocks, index, hold, opts.cprofile_refusals)
+        pay_for = pay if opts.cprofile_bookings else None
+        index = cpu_profile(opts.cprofile, blocks, index, hold, opts.cprofile_refusals, pay_for)
 
     if opts.profile:
         from pyinstrument import Profiler
@@ -228,9 +234,10 @@ def main(argv=None) -> int:
     return 0
 
 
-def cpu_profile(count, blocks, index, hold, refusals=False) -> int:
+def cpu_profile(count, blocks, index, hold, refusals=False, pay=None) -> int:
     """Where a hold's CPU time goes: cProfile with a CPU clock, by cumulative time. With
-    `refusals`, the blocks are first held by other buyers and the profiled requests are 409s."""
+    `refusals`, the blocks are first held by other buyers and the profiled requests are 409s;
+    with `pay`, the holds are made first and their bookings are what is profiled."""
     import cProfile
     import io
     import pstats
@@ -238,10 +245,14 @@ def cpu_profile(count, blocks, index, hold, refusals=False) -> int:
     if refusals:
         for n in range(count):
             hold(index + count + n, blocks[index + n])
+    held = [hold(index + n, blocks[index + n]).json()["id"] for n in range(count)] if pay else []
     profiler = cProfile.Profile(time.process_time)
     profiler.enable()
     for n in range(count):
-        hold(index + n, blocks[index + n])
+        if pay:
+            pay(index + n, held[n])
+        else:
+            hold(index + n, blocks[index + n])
     profiler.disable()
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")

@@ -100,7 +100,10 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
                 )
             live = hold.status == Hold.Status.ACTIVE and hold.expires_at > hold.db_now
             return booking, payment, live
-        if hold.event.status != Event.Status.ON_SALE:
+        # The event row read just now, not the hold path's facts of up to a second ago:
+        # staff may have closed the sales window, the event may have started while the hold
+        # was extended, or the per-order limit may have been lowered.
+        if not hold.event.sells_at(hold.db_now):
             raise RuleBroken(
                 "Tickets for this event are no longer on sale; nothing was charged.",
                 code="event_not_on_sale",
@@ -114,6 +117,13 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
         prices = held_seat_prices(hold)
         if not prices:
             raise Gone("This hold no longer has seats.", code="hold_expired", refunded=False)
+        if len(prices) > hold.event.max_seats_per_order:
+            raise RuleBroken(
+                f"You can buy at most {hold.event.max_seats_per_order} seats per order; "
+                "nothing was charged. Release some seats and try again.",
+                code="too_many_seats",
+                max_seats=hold.event.max_seats_per_order,
+            )
         total = sum(prices.values(), start=0)
         seat_prices = {str(seat): str(price) for seat, price in sorted(prices.items())}
         if booking is None:
@@ -261,9 +271,12 @@ def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) ->
             code="hold_expired",
             refunded=False,
         )
-    if status != Payment.Status.SUCCEEDED:  # failed (not charged) or pending (not sent)
-        raise PaymentUnavailable()
+    if status not in (Payment.Status.SUCCEEDED, Payment.Status.REFUNDED):
+        raise PaymentUnavailable()  # failed (not charged) or pending (not sent)
 
+    # Refunded already: the gateway's webhook settled the booking first (the seats were lost
+    # or the event cancelled) and its refund went through; the buyer hears that, not "not
+    # charged".
     booking, refund = settle_paid_booking(payment.pk)
     if booking.status == Booking.Status.CONFIRMED:
         metrics.BOOKINGS_CONFIRMED.inc()
@@ -276,6 +289,8 @@ def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) ->
             booking.total,
         )
         return booking
+    if refund is None:
+        refund = Refund.objects.filter(payment=payment).first()
     raise Gone(
         f"{booking.failure_reason} Your payment has been refunded in full.",
         code="hold_expired",

@@ -51,6 +51,17 @@ class Event(TimeStampedModel):
     )
     published_at = models.DateTimeField(null=True, blank=True)
 
+    def sells_at(self, moment) -> bool:
+        """The sale rule: on sale, and `moment` inside the sales window (which ends when the
+        event starts unless it ends earlier). Holds ask it of the cached facts, checkout of
+        the row it has just read."""
+        sales_end = self.sales_end or self.starts_at
+        return (
+            self.status == self.Status.ON_SALE
+            and not (self.sales_start and moment < self.sales_start)
+            and moment < sales_end
+        )
+
     class Meta:
         ordering = ["starts_at", "id"]
         constraints = [

@@ -8,6 +8,8 @@ does so through the signal in apps.py. Other processes see a change within the s
 re-reads the event's status, so a hold that slips in just after a cancellation never becomes a
 sale."""
 
+from django.db import connection
+
 from apps.common.errors import NotFound
 from apps.common.process_cache import MISSING, ProcessCache
 
@@ -51,6 +53,20 @@ def forget_sale_facts(event_id=None):
         _facts.forget(event_id)
 
 
+_ON_SALE_LOCKED_SQL = (
+    f"SELECT 1 FROM {Event._meta.db_table} WHERE id = %s AND status = %s FOR KEY SHARE"  # noqa: S608
+)
+
+
 def on_sale_now(event_id) -> bool:
-    """Read fresh, never from the copy: checkout's last look before it sells."""
-    return Event.objects.filter(pk=event_id, status=Event.Status.ON_SALE).exists()
+    """Checkout's last look before it sells, in the caller's transaction: read fresh, never
+    from the copy, and share-locked until that transaction ends. A cancellation locks the event
+    FOR UPDATE and then counts confirmed bookings, so it either waits for this sale to commit
+    and counts it, or commits first and this reads the event cancelled (PostgreSQL re-reads a
+    row it had to wait for). Share locks do not conflict with one another: checkouts of one
+    event never queue behind each other."""
+    if connection.vendor != "postgresql":  # SQLite serialises writers anyway
+        return Event.objects.filter(pk=event_id, status=Event.Status.ON_SALE).exists()
+    with connection.cursor() as cursor:
+        cursor.execute(_ON_SALE_LOCKED_SQL, [event_id, Event.Status.ON_SALE])
+        return cursor.fetchone() is not None

@@ -114,13 +114,7 @@ def _retrying_after_stale_hold(user, event: Event, hold_them) -> Hold:
 
 def _on_sale(event_id) -> Event:
     event = sale_facts(event_id)
-    now = timezone.now()
-    sales_end = event.sales_end or event.starts_at
-    if (
-        event.status != Event.Status.ON_SALE
-        or (event.sales_start and now < event.sales_start)
-        or now >= sales_end
-    ):
+    if not event.sells_at(timezone.now()):
         raise RuleBroken("Tickets for this event are not on sale now.", code="event_not_on_sale")
     return event
 

@@ -167,8 +167,9 @@ def sell_hold(*, hold_id, seat_ids: list[int]) -> Sale:
     seat_ids = sorted(seat_ids)
     hold = Hold.objects.select_for_update().get(pk=hold_id)
     sellable = seats.lock_seats_for_sale(hold, seat_ids)
-    # A cancellation while the card was charged: refund rather than sell. (Read unlocked:
-    # locking the event row would serialise every checkout of a sale.)
+    # A cancellation while the card was charged: refund rather than sell (a share lock:
+    # see on_sale_now). A sales window that closed while the card was charged does not
+    # undo a sale whose checkout began inside it.
     on_sale = on_sale_now(hold.event_id)
     if on_sale and sellable:
         seats.sell(seat_ids)
