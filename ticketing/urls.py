@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("apps.storefront.urls")),
 ]
 
+handler400 = "apps.common.views.bad_request"
 handler404 = "apps.common.views.page_not_found"
 handler500 = "apps.common.views.server_error"
