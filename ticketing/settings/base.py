@@ -198,7 +198,13 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     "UPDATE_LAST_LOGIN": False,
-    "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY", SECRET_KEY),
+    # Its own key (the production settings require one); SECRET_KEY only for the embedded
+    # default and the tests.
+    "SIGNING_KEY": os.environ.get("JWT_SIGNING_KEY") or SECRET_KEY,
+    # Tokens carry a hash of the user's password hash: a new password (or a deactivation, as
+    # simplejwt checks is_active) revokes every access and refresh token of the user.
+    "CHECK_REVOKE_TOKEN": True,
+    "TOKEN_REFRESH_SERIALIZER": "apps.accounts.serializers.RevocableTokenRefreshSerializer",
 }
 
 SPECTACULAR_SETTINGS = {
