@@ -70,6 +70,8 @@ class Stack:
             "HOLD_SWEEP_SECONDS": "1",
             "LOCKSTATS_ROLLUP_SECONDS": "1",
             "SENTRY_DSN": "",
+            # /metrics is closed under these settings with DEBUG off, but to the scraper.
+            "METRICS_ALLOWED_IPS": "127.0.0.1",
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }
 
