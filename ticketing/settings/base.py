@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.postgres",
     "csp",
+    "axes",
     "rest_framework",
     "rest_framework_simplejwt",
     "rest_framework_simplejwt.token_blacklist",
@@ -81,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last, as django-axes requires: it answers a login that its backend found locked out.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ticketing.urls"
@@ -154,6 +157,26 @@ else:
         }
     }
 USING_REDIS = bool(REDIS_URL)
+
+# How many proxies (load balancers) stand in front of the shop: the client's address is the one
+# the first of them saw (apps/common/client_ip.py). 0 trusts no X-Forwarded-For at all.
+NUM_PROXIES = env_int("NUM_PROXIES", 0)
+
+# Login lockouts (django-axes, apps/accounts/lockout.py): the HTML login, the admin login and
+# the API token endpoint count failures per account and per client address.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("LOGIN_LOCKOUT_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "apps.common.client_ip.client_ip"
+AXES_USERNAME_CALLABLE = "apps.accounts.lockout.attempted_email"
+AXES_LOCKOUT_CALLABLE = "apps.accounts.lockout.lockout_response"
+AXES_SENSITIVE_PARAMETERS = ["password"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -232,7 +255,11 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.common.api_errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH", "30/min"),
+        "signup": os.environ.get("THROTTLE_SIGNUP", "10/hour"),
     },
+    # Throttles key on the client's address as NUM_PROXIES says (DRF's default, None, believed
+    # whatever X-Forwarded-For the client sent).
+    "NUM_PROXIES": NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 
