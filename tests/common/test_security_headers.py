@@ -120,3 +120,9 @@ def test_readyz_reasons_are_for_operators_only(client, settings, monkeypatch, st
     monkeypatch.delenv("METRICS_ALLOWED_IPS")
     client.force_login(staff_user)
     assert client.get("/readyz").json()["reasons"][0].startswith("cache: ")
+
+
+def test_json_api_answers_carry_a_policy_that_allows_nothing(client):
+    response = client.get("/api/v1/events")
+    assert response["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert "Permissions-Policy" in response and response["X-Content-Type-Options"] == "nosniff"
