@@ -149,6 +149,7 @@ def test_a_body_too_large_is_a_json_413(api, settings, caplog):
 def test_an_address_too_long_is_a_json_414(client):
     response = client.get("/api/v1/events", {"q": "x" * 5000})
     assert assert_error_shape(response, 414)["code"] == "uri_too_long"
+    assert response["X-Content-Type-Options"] == "nosniff" and "Content-Security-Policy" in response
 
 
 @pytest.mark.parametrize(

@@ -70,10 +70,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "apps.common.middleware.RequestIdMiddleware",
-    "apps.common.middleware.ApiRequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "apps.common.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
+    # Inside the header middlewares: its 413 and 414 carry the security headers too.
+    "apps.common.middleware.ApiRequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
