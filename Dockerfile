@@ -13,9 +13,11 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # Static files are collected into the image and served by whitenoise. The key below exists
-# only for this build step; the real SECRET_KEY comes from the environment at run time.
+# keys below are random, exist only for this build step and are thrown away; the real ones come
+# from the environment at run time.
 RUN DJANGO_SETTINGS_MODULE=ticketing.settings.production \
-    SECRET_KEY=collectstatic-only-not-a-secret-0123456789abcdefghijklmnopqrstuvwxyz \
+    SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+    JWT_SIGNING_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
     ALLOWED_HOSTS=build \
     python manage.py collectstatic --noinput -v 0
 

@@ -30,6 +30,9 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "5000"))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "500"))
 # The load balancer's address(es), whose X-Forwarded-* headers are trusted.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn's own 414 is an HTML page: it reads request lines up to its maximum, and the shop
+# answers those over 4 KB itself, in the API's JSON error shape (ApiRequestLimitsMiddleware).
+limit_request_line = 8190
 errorlog = "-"
 accesslog = "-" if os.environ.get("GUNICORN_ACCESS_LOG", "").lower() in {"1", "true"} else None
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

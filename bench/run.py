@@ -139,6 +139,7 @@ def shop_environment(args, secret_key: str) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="bench.settings",
         SECRET_KEY=secret_key,
+        JWT_SIGNING_KEY=secret_key[::-1],
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         SESSION_COOKIE_SECURE="false",

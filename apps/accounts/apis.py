@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,6 +10,7 @@ from apps.common.api_schema import ERROR_RESPONSES, ErrorSerializer
 from apps.common.throttles import FailOpenScopedRateThrottle
 
 from . import services
+from .lockout import lockout_response
 from .serializers import LogoutSerializer, RegisteredSerializer, RegisterSerializer, UserSerializer
 
 THROTTLED = {
@@ -47,7 +49,9 @@ class RegisterApi(APIView):
         summary="Log in: get a token pair",
         description=(
             "Exchanges email and password for an access token (send it as "
-            "`Authorization: Bearer <access>`) and a refresh token. 401 on bad credentials."
+            "`Authorization: Bearer <access>`) and a refresh token. 401 on bad credentials; "
+            "429 `locked_out` after too many failures for the account or the address (for "
+            "LOGIN_COOLOFF_MINUTES), or `throttled`."
         ),
         responses={
             200: jwt_views.TokenObtainPairView.serializer_class,
@@ -60,6 +64,16 @@ class RegisterApi(APIView):
 class TokenObtainApi(jwt_views.TokenObtainPairView):
     throttle_classes = (FailOpenScopedRateThrottle,)
     throttle_scope = "auth"
+
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except AuthenticationFailed:
+            # django-axes' backend marks the request it was given (this DRF request) when the
+            # account or the address is locked out: a 429 saying so, not "wrong password".
+            if getattr(request, "axes_locked_out", False):
+                return lockout_response(request)
+            raise
 
 
 @extend_schema_view(

@@ -9,6 +9,7 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.settings import api_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from apps.common.process_cache import MISSING, ProcessCache
 
@@ -60,14 +61,26 @@ def _read_user(user_id: str):
     return user
 
 
+def check_not_revoked(token, user) -> None:
+    """A token carries a hash of its user's password hash (CHECK_REVOKE_TOKEN): one issued
+    before the password last changed is refused."""
+    if not api_settings.CHECK_REVOKE_TOKEN:
+        return
+    if token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
+        raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
+
+
 class RememberingJWTAuthentication(JWTAuthentication):
     def get_user(self, validated_token):
-        if api_settings.CHECK_REVOKE_TOKEN or api_settings.USER_ID_FIELD != "id":
+        if api_settings.USER_ID_FIELD != "id":
             return super().get_user(validated_token)  # checks this module does not repeat
         user_id = str(validated_token.get(api_settings.USER_ID_CLAIM))  # a string in tokens
         user = _users.get(user_id)
         if user is MISSING:
             user = _users.set(user_id, _read_user(user_id))
+        # Against the remembered user: a new password or a deactivation saved in another
+        # process takes effect here within USER_SECONDS, without a read per request.
+        check_not_revoked(validated_token, user)
         # A copy per request: what one request sets on its user is not seen by another.
         return copy.copy(user)
 

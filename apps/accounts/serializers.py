@@ -1,5 +1,9 @@
 from rest_framework import serializers
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
+from .authentication import check_not_revoked
 from .models import User
 
 
@@ -34,3 +38,19 @@ class RegisteredSerializer(UserSerializer):
 
 class LogoutSerializer(serializers.Serializer):
     refresh = serializers.CharField(help_text="The refresh token to revoke.")
+
+
+class RevocableTokenRefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh, refusing (401) a refresh token issued before its user's password
+    last changed, and one whose user is gone (simplejwt lets that out as a 500)."""
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        user_id = refresh.payload.get(jwt_settings.USER_ID_CLAIM)
+        user = User.objects.filter(**{jwt_settings.USER_ID_FIELD: user_id}).first()
+        if user is None or not jwt_settings.USER_AUTHENTICATION_RULE(user):
+            raise AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            )
+        check_not_revoked(refresh, user)
+        return super().validate(attrs)

@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.common.errors import InvalidRequest
+from apps.common.throttles import FailOpenScopedRateThrottle
 
 from . import services
 
@@ -24,6 +25,19 @@ def _safe_next(request) -> str:
     ):
         return target
     return ""
+
+
+class _SignupThrottle(FailOpenScopedRateThrottle):
+    """The API's throttle, on the sign-up page: per client address (NUM_PROXIES), rate
+    `signup` (THROTTLE_SIGNUP)."""
+
+
+class _SignupScope:
+    throttle_scope = "signup"
+
+
+def _signup_allowed(request) -> bool:
+    return _SignupThrottle().allow_request(request, _SignupScope())
 
 
 class ShopLoginView(LoginView):
@@ -52,6 +66,14 @@ def signup(request):
         "full_name": request.POST.get("full_name", "").strip(),
     }
     errors: dict[str, list[str]] = {}
+    if request.method == "POST" and not _signup_allowed(request):
+        messages.error(request, "Too many sign-ups from your address; try again later.")
+        return render(
+            request,
+            "accounts/signup.html",
+            {"values": values, "errors": errors, "next": next_url},
+            status=429,
+        )
     if request.method == "POST":
         password = request.POST.get("password", "")
         if password != request.POST.get("password2", ""):

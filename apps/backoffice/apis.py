@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.common.api_schema import ErrorSerializer
+from apps.common.parsing import AsciiIntegerField
 
 from . import contention as selectors
 
@@ -94,7 +95,7 @@ class ResourceSerializer(serializers.Serializer):
 
 
 class WindowQuerySerializer(serializers.Serializer):
-    minutes = serializers.IntegerField(
+    minutes = AsciiIntegerField(
         required=False,
         min_value=1,
         max_value=selectors.MAX_WINDOW,
@@ -104,8 +105,8 @@ class WindowQuerySerializer(serializers.Serializer):
 
 
 class OverviewQuerySerializer(WindowQuerySerializer):
-    event = serializers.IntegerField(required=False, min_value=1, help_text="One event only.")
-    limit = serializers.IntegerField(
+    event = AsciiIntegerField(required=False, min_value=1, help_text="One event only.")
+    limit = AsciiIntegerField(
         required=False, min_value=1, max_value=100, default=20, help_text="Seat locks listed."
     )
 

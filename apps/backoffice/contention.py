@@ -14,6 +14,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from apps.common.errors import InvalidRequest, NotFound
+from apps.common.parsing import ascii_int, is_ascii_digits
 from apps.events.models import Event
 from apps.inventory.lockstats import WAIT_BUCKET_COLUMNS, WAIT_BUCKETS_MS
 from apps.inventory.models import EventSeat, LockStat
@@ -102,9 +103,9 @@ def window(minutes=None, *, now=None) -> Window:
     """The last `minutes` whole minutes, the current one included."""
     if minutes in (None, ""):
         minutes = DEFAULT_WINDOW
-    try:
-        minutes = int(minutes)
-    except (TypeError, ValueError):
+    if isinstance(minutes, str):
+        minutes = ascii_int(minutes, 0)
+    elif not isinstance(minutes, int) or isinstance(minutes, bool):
         minutes = 0
     if not 1 <= minutes <= MAX_WINDOW:
         raise InvalidRequest(
@@ -263,7 +264,7 @@ def contention_overview(*, minutes=None, event_id=None, limit: int = 20, now=Non
 def resource_contention(resource: str, *, minutes=None, now=None) -> dict:
     """`event:<id>` or `seat:<event seat id>`, as named in the overview."""
     kind, _, ident = str(resource).partition(":")
-    if not ident.isdigit() or kind not in {"event", "seat"}:
+    if not is_ascii_digits(ident) or kind not in {"event", "seat"}:
         raise NotFound(
             "Name a resource as event:<id> or seat:<event seat id>.", code="resource_not_found"
         )

@@ -98,7 +98,11 @@ class BookingAdmin(admin.ModelAdmin):
     def ticket_count(self, booking):
         return booking.live_tickets
 
-    @admin.action(description="Cancel and refund selected bookings")
+    def has_refund_permission(self, request):
+        return request.user.has_perm("bookings.refund_booking")
+
+    # The admin offers, and accepts, the action only with the permission.
+    @admin.action(description="Cancel and refund selected bookings", permissions=["refund"])
     def cancel_and_refund(self, request, queryset):
         references = list(queryset.values_list("reference", flat=True))
         done = cancel_bookings_as_staff(references=references, staff_user=request.user)

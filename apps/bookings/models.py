@@ -45,6 +45,9 @@ class Booking(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # Refunding is money leaving the shop: its own permission (the "Finance" group), not
+        # implied by viewing or changing bookings.
+        permissions = [("refund_booking", "Can cancel and refund bookings")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "confirmed", "failed", "cancelled"]),

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.common.parsing import AsciiIntegerField
+
 from .models import Booking, Ticket
 
 
@@ -7,8 +9,8 @@ class CardSerializer(serializers.Serializer):
     """Shape only: CardDetails.parse checks the number, expiry and code."""
 
     card_number = serializers.CharField(max_length=40)
-    exp_month = serializers.IntegerField()
-    exp_year = serializers.IntegerField()
+    exp_month = AsciiIntegerField()
+    exp_year = AsciiIntegerField()
     cvc = serializers.CharField(max_length=4)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 

@@ -5,6 +5,7 @@ cancelled) is made by the same services the API calls; these views only turn the
 into pages and messages."""
 
 import logging
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -49,7 +50,8 @@ def _render_checkout(
     values = {k: request.POST.get(k, "") for k in ("exp_month", "exp_year", "name")}
     if not values["name"]:
         values["name"] = request.user.full_name
-    return render(
+    stripe = _stripe_context(client_secret)
+    response = render(
         request,
         "bookings/checkout.html",
         {
@@ -66,19 +68,36 @@ def _render_checkout(
             "values": values,
             "server_now": timezone.now(),
             # With Stripe the card goes from the browser to Stripe.js only (see checkout.html).
-            "stripe": _stripe_context(client_secret),
+            "stripe": stripe,
         },
         status=status,
     )
+    if stripe is not None:
+        # This page alone may load Stripe.js, frame its card field and 3-D Secure, and let it
+        # talk to its API (django-csp adds these to the policy for this response).
+        response._csp_update = stripe["csp"]
+    return response
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _stripe_context(client_secret: str) -> dict | None:
     if not get_provider().browser_confirms:
         return None
     knobs = settings.TICKETING
+    script = _origin(knobs["STRIPE_JS_URL"])
+    api = _origin(knobs["STRIPE_API_BASE"] or "https://api.stripe.com")
     return {
         "publishable_key": knobs["STRIPE_PUBLISHABLE_KEY"],
         "js_url": knobs["STRIPE_JS_URL"],
+        "csp": {
+            "script-src": [script],
+            "frame-src": [script, "https://hooks.stripe.com"],
+            "connect-src": [api, script],
+        },
         # Set when the bank wants 3-D Secure: Stripe.js finishes it, then the page asks again.
         "client_secret": client_secret,
     }

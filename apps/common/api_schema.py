@@ -1,7 +1,9 @@
 """OpenAPI pieces shared by the API views."""
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+from rest_framework.permissions import AllowAny
 
 ErrorSerializer = inline_serializer(
     name="Error",
@@ -38,3 +40,33 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
         "response; the same key with another body is a 422; while the first is running, a 409."
     ),
 )
+
+PAGE_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description="`page` or `page_size` is not valid"),
+    404: OpenApiResponse(ErrorSerializer, description="There is no such page"),
+}
+
+
+class ShopAutoSchema(AutoSchema):
+    """Adds to every operation the errors that come from the framework rather than the view: a
+    401 wherever credentials are needed, a 400 and a 404 for the page parameters of a list."""
+
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        extra = {}
+        if self._needs_credentials():
+            extra[401] = ERROR_RESPONSES[401]
+        if self.method == "GET" and self._is_list_view() and self._get_paginator():
+            extra.update(PAGE_ERRORS)
+        for code, response in extra.items():
+            if str(code) not in bodies:
+                bodies[str(code)] = self._get_response_for_code(
+                    response, str(code), direction=direction
+                )
+        return bodies
+
+    def _needs_credentials(self) -> bool:
+        permissions = self.view.get_permissions()
+        return bool(self.view.get_authenticators()) and any(
+            not isinstance(permission, AllowAny) for permission in permissions
+        )

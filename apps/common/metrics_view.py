@@ -14,8 +14,10 @@ from prometheus_client import (
 )
 
 
-def _allowed(request) -> bool:
-    if getattr(settings, "METRICS_PUBLIC", True):
+def operator_allowed(request) -> bool:
+    """The callers that may see /metrics and why /readyz fails: anyone when METRICS_PUBLIC
+    (DEBUG), else the addresses in METRICS_ALLOWED_IPS."""
+    if getattr(settings, "METRICS_PUBLIC", False):
         return True
     allowed = [
         ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS", "").split(",") if ip.strip()
@@ -24,7 +26,7 @@ def _allowed(request) -> bool:
 
 
 def metrics(request):
-    if not _allowed(request):
+    if not operator_allowed(request):
         return HttpResponseForbidden("metrics are not public")
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

@@ -1,6 +1,10 @@
 import re
 import uuid
 
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.http import JsonResponse
+
 from .logging import request_id_var
 
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -24,3 +28,67 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
         response["X-Request-ID"] = request_id
         return response
+
+
+# The longest request line gunicorn reads (gunicorn.conf.py sets its maximum, 8190); past this
+# many characters of path and query an API client gets our 414 in the JSON error shape.
+MAX_API_URL_LENGTH = 4096
+
+
+class ApiRequestLimitsMiddleware:
+    """API clients get the one JSON error shape for a body or an address that is too long, at
+    once and from the headers alone (a 5 MB body was refused with Django's HTML page and logged
+    as an ERROR with a traceback)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.startswith("/api/"):
+            refusal = self._refusal(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+    @staticmethod
+    def _refusal(request):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        length = request.META.get("CONTENT_LENGTH") or ""
+        if limit is not None and length.isascii() and length.isdigit() and int(length) > limit:
+            return JsonResponse(
+                {
+                    "code": "request_too_large",
+                    "detail": f"The request body is larger than {limit} bytes.",
+                },
+                status=413,
+            )
+        url_length = len(request.path_info) + len(request.META.get("QUERY_STRING", ""))
+        if url_length > MAX_API_URL_LENGTH:
+            return JsonResponse(
+                {
+                    "code": "uri_too_long",
+                    "detail": f"The address is longer than {MAX_API_URL_LENGTH} characters.",
+                },
+                status=414,
+            )
+        return None
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, except for the JSON API: its answers are never rendered as
+    pages, so they get one fixed policy that allows nothing, set without django-csp building a
+    policy per response (a twentieth of a refused hold's CPU)."""
+
+    API_PREFIX = "/api/v1/"
+    API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+
+    def process_request(self, request):
+        if not request.path_info.startswith(self.API_PREFIX):
+            super().process_request(request)
+
+    def process_response(self, request, response):
+        if request.path_info.startswith(self.API_PREFIX):
+            if "Content-Security-Policy" not in response:
+                response["Content-Security-Policy"] = self.API_POLICY
+            return response
+        return super().process_response(request, response)

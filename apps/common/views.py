@@ -10,6 +10,17 @@ def _is_api(request) -> bool:
     return request.path.startswith("/api/")
 
 
+def bad_request(request, exception=None, message: str = ""):
+    """Django's own 400s (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields) and the
+    pages' refusals of input they cannot read: JSON for API clients, a page for browsers."""
+    if _is_api(request):
+        return JsonResponse(
+            {"code": "bad_request", "detail": message or "The request could not be read."},
+            status=400,
+        )
+    return render(request, "400.html", {"message": message}, status=400)
+
+
 def page_not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse(

@@ -53,9 +53,11 @@ def search_events(
     )
     if city:
         events = events.filter(venue__city__iexact=city.strip())
-    if date_from:
+    # The first and last days of the calendar bound nothing (and a day past 9999-12-31, or a
+    # midnight before year 1 in UTC, would overflow).
+    if date_from and date_from > date.min + timedelta(days=1):
         events = events.filter(starts_at__gte=_day_start(date_from))
-    if date_to:
+    if date_to and date_to < date.max - timedelta(days=1):
         events = events.filter(starts_at__lt=_day_start(date_to + timedelta(days=1)))
     q = (q or "").strip()
     if not q:

@@ -148,7 +148,13 @@ class HoldAdmin(ReadOnlyModelAdmin):
     def seat_count(self, hold):
         return hold.live_seats
 
-    @admin.action(description="Release selected holds (seats go back on sale)")
+    def has_release_permission(self, request):
+        return request.user.has_perm("inventory.release_hold")
+
+    # The admin offers, and accepts, the action only with the permission.
+    @admin.action(
+        description="Release selected holds (seats go back on sale)", permissions=["release"]
+    )
     def release_selected(self, request, queryset):
         ids = list(queryset.filter(status=Hold.Status.ACTIVE).values_list("id", flat=True))
         released = release_holds_as_staff(hold_ids=ids, staff_user=request.user)

@@ -11,6 +11,8 @@ import re
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.common.parsing import is_ascii_integer
+
 from .selectors import hold_public_status
 
 _DECIMAL_ZEROS = re.compile(r"\.0*\s*$")
@@ -21,6 +23,8 @@ def _integer(value, minimum: int, maximum: int | None = None) -> tuple[int | Non
     if isinstance(value, bool) or not isinstance(value, int | str | float):
         return None, "A valid integer is required."
     if isinstance(value, str):
+        if not is_ascii_integer(value):  # "٢" and "²": ASCII digits only
+            return None, "A valid integer is required."
         value = _DECIMAL_ZEROS.sub("", value)  # "5.0" is 5, as DRF reads it
     try:
         number = int(value) if not isinstance(value, float) or value.is_integer() else None

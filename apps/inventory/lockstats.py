@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from django.db import DatabaseError, connection, transaction
 from redis.exceptions import RedisError
 
+from apps.common.parsing import is_ascii_digits
 from apps.common.redis import redis_connection, redis_health, redis_key, registered_script
 
 from .models import EventSeat, LockStat
@@ -180,7 +181,7 @@ def _parse_hash(data: dict) -> dict[int, dict[str, float]]:
         resource, _, name = field.partition("|")
         kind, _, seat = resource.partition(":")
         column = _FIELD_TO_COLUMN.get(name)
-        if kind != "seat" or column is None or not seat.isdigit():
+        if kind != "seat" or column is None or not is_ascii_digits(seat):
             continue
         seats.setdefault(int(seat), {})[column] = float(raw_value)
     return seats

@@ -52,6 +52,8 @@ class Hold(TimeStampedModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # Freeing a buyer's seats is its own permission (the "Box office" group).
+        permissions = [("release_hold", "Can release holds")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["active", "released", "expired", "converted"]),

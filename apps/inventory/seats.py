@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from apps.common.errors import InvalidRequest, NotFound, RuleBroken
 from apps.events.models import Event, PriceTier
@@ -199,6 +200,20 @@ def hold_free_seats(user, event: Event, ids: list[int], db_now, *, locked: bool)
     hold._state.adding = False
     hold._state.db = connection.alias
     return hold, moved
+
+
+def lock_held_seats(hold: Hold) -> datetime:
+    """Row-locks the hold's seats in id order (the caller has the hold row-locked) and returns
+    the database clock after the hold's lock: this statement's start (Now() is PostgreSQL's
+    statement_timestamp()), not that of the statement that waited for the hold's lock."""
+    rows = list(
+        EventSeat.objects.filter(hold=hold, status=HELD)
+        .select_for_update(of=("self",))
+        .order_by("id")
+        .annotate(db_now=Now())
+        .values_list("db_now", flat=True)
+    )
+    return rows[0] if rows else timezone.now()
 
 
 def extend_held_seats(hold: Hold, until: datetime) -> int:

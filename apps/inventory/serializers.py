@@ -1,6 +1,8 @@
 from django.conf import settings
 from rest_framework import serializers
 
+from apps.common.parsing import AsciiIntegerField
+
 from .models import Hold
 from .selectors import hold_public_status
 
@@ -10,16 +12,16 @@ class HoldCreateSerializer(serializers.Serializer):
     The schema's description of a hold request; requests are read by `parse_hold_request`,
     which checks the same shape for a fraction of the CPU (tests hold the two together)."""
 
-    event = serializers.IntegerField(min_value=1)
+    event = AsciiIntegerField(min_value=1)
     seats = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+        child=AsciiIntegerField(min_value=1),
         required=False,
         allow_empty=True,
         max_length=100,
     )
-    quantity = serializers.IntegerField(required=False, min_value=0, max_value=100)
+    quantity = AsciiIntegerField(required=False, min_value=0, max_value=100)
     section = serializers.CharField(required=False, allow_blank=True, max_length=50)
-    price_tier = serializers.IntegerField(required=False, min_value=1)
+    price_tier = AsciiIntegerField(required=False, min_value=1)
 
     def validate(self, attrs):
         if ("seats" in attrs) == ("quantity" in attrs):

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from apps.common.errors import ShopError
+from apps.common.parsing import ascii_int
 from apps.common.views import or_404
 from apps.events import selectors as event_selectors
 
@@ -26,7 +27,7 @@ def _int_or_raw(value: str):
     """Whole numbers become ints; anything else goes to the service as typed, which refuses it
     with its own message."""
     value = (value or "").strip()
-    return int(value) if value.isdigit() else value
+    return ascii_int(value, value)
 
 
 def _event_url(event_id: int, **query) -> str:
@@ -45,7 +46,7 @@ def hold_create(request, event_id):
     quantity = _int_or_raw(request.POST.get("quantity", "")) if best else None
     section = (request.POST.get("section") or "").strip() or None
     tier = (request.POST.get("price_tier") or "").strip()
-    price_tier_id = int(tier) if best and tier.isdigit() else None
+    price_tier_id = ascii_int(tier) if best else None
 
     if not request.user.is_authenticated:
         # Back to the same event after logging in, with the same seats picked.

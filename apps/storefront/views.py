@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from apps.common.parsing import ascii_int
+from apps.common.views import bad_request
 from apps.events import selectors as event_selectors
 from apps.inventory import selectors as inventory_selectors
 
@@ -32,6 +34,9 @@ def _parse_date(value: str | None) -> date | None:
 
 @require_GET
 def event_list(request):
+    if any("\x00" in value for value in request.GET.values()):
+        # PostgreSQL cannot store or compare text with NUL in it.
+        return bad_request(request, message="The search contains a character we cannot read.")
     q = (request.GET.get("q") or "").strip()
     city = (request.GET.get("city") or "").strip()
     raw_from, raw_to = request.GET.get("date_from"), request.GET.get("date_to")
@@ -68,16 +73,12 @@ def event_list(request):
 def _preselected_seat_ids(request) -> list[int]:
     """Seats the buyer picked before being sent to log in (?seats=12,13); only a hint for the
     page, which keeps those still available selected."""
-    ids = []
-    for part in (request.GET.get("seats") or "").split(",")[:100]:
-        if part.strip().isdigit():
-            ids.append(int(part))
-    return ids
+    parts = (request.GET.get("seats") or "").split(",")[:100]
+    return [number for number in map(ascii_int, parts) if number is not None]
 
 
 def _int_param(request, name, *, default):
-    value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else default
+    return ascii_int(request.GET.get(name, ""), default)
 
 
 @require_GET

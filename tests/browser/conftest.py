@@ -58,7 +58,7 @@ def artifacts() -> Path:
 
 class Browsers:
     """Opens isolated browser contexts (separate cookies: separate buyers) on the live server
-    and fails the test if a page throws a JavaScript error."""
+    and fails the test if a page throws a JavaScript error or the CSP blocks anything."""
 
     def __init__(self, browser, live_server):
         self.browser = browser
@@ -66,6 +66,7 @@ class Browsers:
         self.contexts = []
         self.js_errors: list[str] = []
         self.broken: list[str] = []
+        self.csp_violations: list[str] = []
 
     def page(self, user=None, **context_options):
         context = self.browser.new_context(base_url=self.base_url, **context_options)
@@ -75,8 +76,14 @@ class Browsers:
             context.add_cookies([self._session_cookie(user)])
         page = context.new_page()
         page.on("pageerror", lambda exc: self.js_errors.append(f"{page.url}: {exc}"))
+        page.on("console", lambda message: self._check_console(page, message))
         page.on("response", self._check_asset)
         return page
+
+    def _check_console(self, page, message):
+        # Chromium reports what the Content-Security-Policy blocked on the console.
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{page.url}: {message.text}")
 
     def _check_asset(self, response):
         # Pages may answer 402/410 on purpose (a declined card, an expired hold); the files and
@@ -103,3 +110,4 @@ def browsers(browser, live_server, transactional_db):
     opened.close()
     assert not opened.js_errors, f"JavaScript errors: {opened.js_errors}"
     assert not opened.broken, f"Failed requests for page resources: {opened.broken}"
+    assert not opened.csp_violations, f"Blocked by the CSP: {opened.csp_violations}"

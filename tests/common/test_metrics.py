@@ -2,6 +2,7 @@
 django-prometheus' request, database and cache metrics; closed in production unless the
 scraper's address is listed."""
 
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -105,7 +106,8 @@ def test_production_settings_close_metrics_and_log_json():
     env = {
         "PATH": "/usr/bin:/bin",
         "DJANGO_SETTINGS_MODULE": "ticketing.settings.production",
-        "SECRET_KEY": "x" * 60,
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "tickets.example.com",
     }
     out = subprocess.run(

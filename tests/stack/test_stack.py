@@ -70,6 +70,8 @@ class Stack:
             "HOLD_SWEEP_SECONDS": "1",
             "LOCKSTATS_ROLLUP_SECONDS": "1",
             "SENTRY_DSN": "",
+            # /metrics is closed under these settings with DEBUG off, but to the scraper.
+            "METRICS_ALLOWED_IPS": "127.0.0.1",
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }
 
@@ -243,3 +245,20 @@ def test_metrics_add_up_across_gunicorn_workers(stack):
     # Each worker counts what it served; /metrics reports the sum, the whole server's.
     assert metric(text, name) == requests
     assert "ticketing_holds_expired_total" in text  # the shop's own, from every worker
+
+
+def test_gunicorn_leaves_long_and_large_api_requests_to_the_shop(stack):
+    """Under gunicorn (issue 14, finding 7): an API address over 4 KB and a body over the limit
+    are answered in the JSON error shape, not with gunicorn's or Django's HTML pages."""
+    response = httpx.get(f"{stack.url}/api/v1/events", params={"q": "x" * 5000})
+    assert response.status_code == 414
+    assert response.json()["code"] == "uri_too_long"
+    body = b'{"refresh": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    response = httpx.post(
+        f"{stack.url}/api/v1/auth/token/refresh",
+        content=body,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "request_too_large"
+    assert "Traceback" not in stack.logs["web"].read_text()

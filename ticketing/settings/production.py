@@ -4,11 +4,20 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from .base import *  # noqa: F403
-from .base import env_bool, env_int, env_list
+from apps.common.keys import HOW_TO_MAKE_ONE, key_problem
 
-if not os.environ.get("SECRET_KEY") or len(os.environ["SECRET_KEY"]) < 50:
-    raise ImproperlyConfigured("SECRET_KEY must be set to a random string of 50+ characters.")
+from .base import *  # noqa: F403
+from .base import SIMPLE_JWT, env_bool, env_int, env_list
+
+# Both keys sign things a forger wants: sessions and reset links (SECRET_KEY), API tokens of any
+# user, staff included (JWT_SIGNING_KEY). Neither may be a key anyone could read.
+for _name in ("SECRET_KEY", "JWT_SIGNING_KEY"):
+    _problem = key_problem(os.environ.get(_name))
+    if _problem:
+        raise ImproperlyConfigured(f"{_name} {_problem}; {HOW_TO_MAKE_ONE}")
+if os.environ["JWT_SIGNING_KEY"] == os.environ["SECRET_KEY"]:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY must differ from SECRET_KEY; " + HOW_TO_MAKE_ONE)
+SIMPLE_JWT["SIGNING_KEY"] = os.environ["JWT_SIGNING_KEY"]
 if not os.environ.get("ALLOWED_HOSTS"):
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the host names this shop serves.")
 
@@ -25,8 +34,6 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
-SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "DENY"
 
 # /metrics is for the scraper only: set METRICS_ALLOWED_IPS (comma separated) to open it.
 METRICS_PUBLIC = False

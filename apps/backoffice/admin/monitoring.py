@@ -11,6 +11,7 @@ from django.utils.html import format_html
 
 from apps.common.admin import ReadOnlyModelAdmin
 from apps.common.errors import NotFound
+from apps.common.parsing import ascii_int, is_ascii_digits
 from apps.inventory.models import LockStat
 
 from .. import charts
@@ -21,10 +22,7 @@ HOTTEST_SEATS = 25
 
 
 def _window_from(request) -> int:
-    try:
-        minutes = int(request.GET.get("minutes", DEFAULT_WINDOW))
-    except ValueError:
-        return DEFAULT_WINDOW
+    minutes = ascii_int(request.GET.get("minutes", ""), DEFAULT_WINDOW)
     return minutes if minutes in WINDOWS else DEFAULT_WINDOW
 
 
@@ -64,7 +62,7 @@ class EventMonitoringAdminMixin:
         return [*pages, *super().get_urls()]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        if object_id and str(object_id).isdigit():
+        if object_id and is_ascii_digits(str(object_id)):
             extra_context = {**(extra_context or {}), "monitoring": monitoring_urls(object_id)}
         return super().change_view(request, object_id, form_url, extra_context)
 

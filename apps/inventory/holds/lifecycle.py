@@ -90,7 +90,10 @@ def extend_hold(*, user, hold_id) -> Hold:
     with transaction.atomic(durable=True):
         hold = _locked_hold(user, hold_id)
         ensure_active(hold)
-        if hold.expires_at <= hold.db_now:
+        # The clock read with its seats' locks, after the hold's: `db_now` is when the hold's
+        # locking statement began, and while it waited for the lock the hold may have run out
+        # and another buyer taken its seats (which needs no lock on the hold).
+        if hold.expires_at <= seats.lock_held_seats(hold):
             raise Gone("This hold has expired; hold the seats again.", code="hold_expired")
         if hold.extensions >= limit:
             raise RuleBroken(

@@ -18,9 +18,20 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from apps.common.errors import InvalidRequest
+from apps.common.parsing import ascii_int, is_ascii_digits
+
+
+def _whole_number(value) -> int:
+    # ASCII digits only: int() would read "١٢" as 12.
+    number = value if isinstance(value, int) else ascii_int(value)
+    if number is None:
+        raise ValueError(value)
+    return number
 
 
 def luhn_valid(number: str) -> bool:
+    if not is_ascii_digits(number):
+        return False
     total = 0
     for index, char in enumerate(reversed(number)):
         digit = int(char)
@@ -55,10 +66,10 @@ class CardDetails:
         """Normalises and checks what a buyer typed; every problem is named per field."""
         errors: dict[str, list[str]] = {}
         digits = "".join(str(number or "").split()).replace("-", "")
-        if not digits.isdigit() or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
+        if not is_ascii_digits(digits) or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
             errors["card_number"] = ["Enter a valid card number."]
         try:
-            month, year = int(exp_month), int(exp_year)
+            month, year = _whole_number(exp_month), _whole_number(exp_year)
             if year < 100:
                 year += 2000
             if not 1 <= month <= 12:
@@ -70,7 +81,7 @@ class CardDetails:
             errors["exp_month"] = ["Enter the expiry month (1-12) and year."]
             month, year = 0, 0
         cvc_text = str(cvc or "").strip()
-        if not cvc_text.isdigit() or len(cvc_text) not in (3, 4):
+        if not is_ascii_digits(cvc_text) or len(cvc_text) not in (3, 4):
             errors["cvc"] = ["Enter the 3 or 4 digit security code."]
         if errors:
             raise InvalidRequest(next(iter(errors.values()))[0], code="invalid_card", fields=errors)
