@@ -33,7 +33,16 @@ class RegisterApi(APIView):
             "400 `validation_error` with per-field messages (e.g. a weak password)."
         ),
         request=RegisterSerializer,
-        responses={201: RegisteredSerializer, 400: ERROR_RESPONSES[400], **THROTTLED},
+        responses={
+            201: RegisteredSerializer,
+            400: ERROR_RESPONSES[400],
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="`password_rejected` (too common, all digits, too like the address) "
+                "or `email_taken`",
+            ),
+            **THROTTLED,
+        },
     )
     def post(self, request):
         data = RegisterSerializer(data=request.data)

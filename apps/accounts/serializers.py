@@ -11,9 +11,15 @@ class RegisterSerializer(serializers.Serializer):
     """Shape only: the address format, password strength and uniqueness rules are the
     registration service's, shared with the sign-up page."""
 
-    email = serializers.CharField(max_length=254, help_text="The login; case does not matter.")
+    email = serializers.EmailField(max_length=254, help_text="The login; case does not matter.")
     password = serializers.CharField(
-        max_length=4096, trim_whitespace=False, write_only=True, style={"input_type": "password"}
+        min_length=8,
+        max_length=4096,
+        trim_whitespace=False,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text="At least 8 characters; a password too common, all digits or too like the "
+        "address is refused with 422 `password_rejected`.",
     )
     full_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
 

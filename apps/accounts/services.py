@@ -10,7 +10,7 @@ from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
-from apps.common.errors import InvalidRequest, ShopError
+from apps.common.errors import InvalidRequest, RuleBroken, ShopError
 
 from . import selectors
 from .models import User
@@ -28,15 +28,17 @@ class InvalidToken(ShopError):
     default_detail = "The token is invalid or expired."
 
 
-def _email_taken_error() -> InvalidRequest:
-    return InvalidRequest(
+def _email_taken_error() -> RuleBroken:
+    return RuleBroken(
         EMAIL_TAKEN_MESSAGE, code="email_taken", fields={"email": [EMAIL_TAKEN_MESSAGE]}
     )
 
 
 def register_user(*, email: str, password: str, full_name: str = "") -> User:
-    """Creates a buyer account. Every problem with the input is reported at once, per field,
-    as an InvalidRequest (code email_taken when the address is already registered)."""
+    """Creates a buyer account. Every problem with the input is reported at once, per field:
+    an InvalidRequest (400) when the input is malformed, else a RuleBroken (422: the password
+    refused by the validators, code password_rejected; the address already registered, code
+    email_taken)."""
     email = selectors.normalize_email(email)
     full_name = (full_name or "").strip()
     fields: dict[str, list[str]] = {}
@@ -68,11 +70,14 @@ def register_user(*, email: str, password: str, full_name: str = "") -> User:
         fields["email"] = [EMAIL_TAKEN_MESSAGE]
     if fields:
         first_field, messages = next(iter(fields.items()))
-        raise InvalidRequest(
-            f"{first_field}: {messages[0]}",
-            code="email_taken" if taken else "validation_error",
-            fields=fields,
-        )
+        # A malformed request is a 400; a well-formed one the shop's rules refuse (a password
+        # too common or too like the address, an address already registered) is a 422, as
+        # the schema says: no schema can describe those rules.
+        shape = "email" in fields and not taken or "full_name" in fields
+        shape = shape or fields.get("password") == ["This field is required."]
+        error = InvalidRequest if shape else RuleBroken
+        code = "email_taken" if taken else ("validation_error" if shape else "password_rejected")
+        raise error(f"{first_field}: {messages[0]}", code=code, fields=fields)
 
     user.set_password(password)
     try:

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
-from apps.common.errors import InvalidRequest
+from apps.common.errors import InvalidRequest, RuleBroken
 from apps.common.throttles import FailOpenScopedRateThrottle
 
 from . import services
@@ -83,7 +83,7 @@ def signup(request):
                 user = services.register_user(
                     email=values["email"], password=password, full_name=values["full_name"]
                 )
-            except InvalidRequest as exc:
+            except (InvalidRequest, RuleBroken) as exc:
                 errors = exc.extra.get("fields") or {"form": [exc.detail]}
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -112,7 +112,14 @@ class OverviewQuerySerializer(WindowQuerySerializer):
 
 
 def _query(serializer_class, request) -> dict:
-    query = serializer_class(data=request.query_params)
+    # Read as plain values, not as a form: an empty or repeated parameter is an error here,
+    # never silently the default.
+    params = {}
+    for name, values in request.query_params.lists():
+        if len(values) > 1:
+            raise serializers.ValidationError({name: ["Give this parameter once."]})
+        params[name] = values[0]
+    query = serializer_class(data=params)
     query.is_valid(raise_exception=True)
     return query.validated_data
 

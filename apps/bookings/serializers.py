@@ -8,10 +8,12 @@ from .models import Booking, Ticket
 class CardSerializer(serializers.Serializer):
     """Shape only: CardDetails.parse checks the number, expiry and code."""
 
-    card_number = serializers.CharField(max_length=40)
-    exp_month = AsciiIntegerField()
-    exp_year = AsciiIntegerField()
-    cvc = serializers.CharField(max_length=4)
+    card_number = serializers.RegexField(
+        r"^[0-9][0-9 -]{10,30}[0-9]$", help_text="12 to 19 digits; spaces and dashes allowed."
+    )
+    exp_month = AsciiIntegerField(min_value=1, max_value=12)
+    exp_year = AsciiIntegerField(min_value=0, max_value=9999)
+    cvc = serializers.RegexField(r"^[0-9]{3,4}$")
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)
 
 

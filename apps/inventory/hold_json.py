@@ -54,6 +54,8 @@ def parse_hold_request(data) -> dict:
         elif name == "seats":
             if not isinstance(value, list):
                 errors[name] = ["Expected a list of items."]
+            elif not value:
+                errors[name] = ["This list may not be empty."]
             elif len(value) > 100:
                 errors[name] = ["Ensure this field has no more than 100 elements."]
             else:
@@ -71,7 +73,7 @@ def parse_hold_request(data) -> dict:
             else:
                 values[name] = str(value).strip()
         else:
-            number, error = _integer(value, *({"quantity": (0, 100)}.get(name, (1,))))
+            number, error = _integer(value, *({"quantity": (1, 100)}.get(name, (1,))))
             if error:
                 errors[name] = [error]
             else:

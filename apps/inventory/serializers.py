@@ -16,10 +16,10 @@ class HoldCreateSerializer(serializers.Serializer):
     seats = serializers.ListField(
         child=AsciiIntegerField(min_value=1),
         required=False,
-        allow_empty=True,
+        min_length=1,
         max_length=100,
     )
-    quantity = AsciiIntegerField(required=False, min_value=0, max_value=100)
+    quantity = AsciiIntegerField(required=False, min_value=1, max_value=100)
     section = serializers.CharField(required=False, allow_blank=True, max_length=50)
     price_tier = AsciiIntegerField(required=False, min_value=1)
 

@@ -1,11 +1,11 @@
 from django.http import HttpResponse, HttpResponseNotModified
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api_schema import ERROR_RESPONSES
+from apps.common.api_schema import ERROR_RESPONSES, ErrorSerializer
 from apps.common.errors import NotFound
 from apps.events import selectors as event_selectors
 from apps.inventory.selectors import seat_counts
@@ -57,7 +57,11 @@ class EventListApi(PublicApi, ListAPIView):
             "(full-text search over title, description, venue and city)."
         ),
         parameters=[EventSearchParamsSerializer],
-        responses={200: EventSummarySerializer(many=True), 400: ERROR_RESPONSES[400]},
+        responses={
+            200: EventSummarySerializer(many=True),
+            400: ERROR_RESPONSES[400],
+            422: OpenApiResponse(ErrorSerializer, description="`invalid_date_range`"),
+        },
     )
     def get(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())

@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from apps.common.errors import RuleBroken
 from apps.events.models import Event, PriceTier, Venue
 
 from .selectors import availability
@@ -23,9 +24,15 @@ class EventSearchParamsSerializer(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        # Both dates well-formed but reversed: a 422 (no schema can say "after date_from"),
+        # where a malformed date is the serializer's 400.
         date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
         if date_from and date_to and date_to < date_from:
-            raise serializers.ValidationError({"date_to": ["Must not be before date_from."]})
+            raise RuleBroken(
+                "date_to: Must not be before date_from.",
+                code="invalid_date_range",
+                fields={"date_to": ["Must not be before date_from."]},
+            )
         return attrs
 
 

@@ -58,19 +58,19 @@ def test_register_without_full_name(api_client):
     assert response.json()["full_name"] == ""
 
 
-def test_register_a_taken_address_in_another_case_is_a_clear_400(api_client):
+def test_register_a_taken_address_in_another_case_is_a_clear_422(api_client):
     UserFactory(email="ada@example.com")
     response = api_client.post(
         REGISTER, {"email": "ADA@example.com", "password": DEFAULT_PASSWORD}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.json()
     assert body["code"] == "email_taken"
     assert body["fields"]["email"]
     assert "already exists" in body["detail"]
 
 
-def test_register_race_lost_at_the_database_is_a_400_not_a_500(api_client, monkeypatch):
+def test_register_race_lost_at_the_database_is_a_422_not_a_500(api_client, monkeypatch):
     UserFactory(email="ada@example.com")
     calls = []
 
@@ -82,7 +82,7 @@ def test_register_race_lost_at_the_database_is_a_400_not_a_500(api_client, monke
     response = api_client.post(
         REGISTER, {"email": "ada@example.com", "password": DEFAULT_PASSWORD}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.json()["code"] == "email_taken"
 
 
@@ -90,9 +90,9 @@ def test_register_weak_password_names_the_field(api_client):
     response = api_client.post(
         REGISTER, {"email": "ada@example.com", "password": "12345678"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     body = response.json()
-    assert body["code"] == "validation_error"
+    assert body["code"] == "password_rejected"
     assert any("common" in m for m in body["fields"]["password"])
     assert body["detail"].startswith("password:")
     assert not User.objects.exists()

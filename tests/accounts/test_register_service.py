@@ -3,7 +3,7 @@ import pytest
 from apps.accounts import selectors
 from apps.accounts.models import User
 from apps.accounts.services import register_user
-from apps.common.errors import InvalidRequest
+from apps.common.errors import InvalidRequest, RuleBroken
 from tests.concurrency import run_at_once
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
@@ -22,7 +22,7 @@ def test_register_stores_the_address_lowercased_with_a_hashed_password():
 @pytest.mark.django_db
 def test_an_address_registered_in_another_case_is_taken():
     UserFactory(email="ada@example.com")
-    with pytest.raises(InvalidRequest) as err:
+    with pytest.raises(RuleBroken) as err:
         register_user(email="ADA@example.com", password=DEFAULT_PASSWORD)
     assert err.value.code == "email_taken"
     assert "email" in err.value.extra["fields"]
@@ -40,9 +40,9 @@ def test_an_address_registered_in_another_case_is_taken():
     ],
 )
 def test_weak_passwords_are_refused_with_django_validators(password, reason):
-    with pytest.raises(InvalidRequest) as err:
+    with pytest.raises(RuleBroken) as err:
         register_user(email="ada.lovelace@example.com", password=password)
-    assert err.value.code == "validation_error"
+    assert err.value.code == "password_rejected"
     messages = " ".join(err.value.extra["fields"]["password"])
     assert reason in messages
     assert not User.objects.exists()
@@ -68,7 +68,7 @@ def test_the_unique_index_catches_what_the_check_missed(monkeypatch):
         return False if len(calls) == 1 else real(email, **kwargs)
 
     monkeypatch.setattr(selectors, "email_taken", blind_first_time)
-    with pytest.raises(InvalidRequest) as err:
+    with pytest.raises(RuleBroken) as err:
         register_user(email="Ada@Example.com", password=DEFAULT_PASSWORD)
     assert err.value.code == "email_taken"
     assert len(calls) == 2
@@ -86,6 +86,6 @@ def test_two_registrations_of_one_address_at_once_make_one_account():
     refused = [exc for user, exc in outcomes if exc is not None]
     assert len(created) == 1
     assert len(refused) == 2
-    assert all(isinstance(exc, InvalidRequest) for exc in refused), refused
+    assert all(isinstance(exc, RuleBroken) for exc in refused), refused
     assert {exc.code for exc in refused} == {"email_taken"}
     assert User.objects.filter(email="race@example.com").count() == 1

@@ -286,6 +286,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ticketing.openapi.describe_choices_and_links",
+    ],
 }
 
 # Celery: CELERY_BROKER_URL, else REDIS_URL, else tasks run eagerly in-process.

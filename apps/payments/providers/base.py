@@ -43,6 +43,15 @@ def luhn_valid(number: str) -> bool:
     return total % 10 == 0
 
 
+class InvalidCard(InvalidRequest):
+    """Card details of the right shape (the schema's digits and lengths) that no card can
+    have: a wrong check digit, a past expiry, a month 13. A 422, since no schema can say so;
+    still an InvalidRequest, so that the checkout page shows it per field."""
+
+    status_code = 422
+    code = "invalid_card"
+
+
 @dataclass(frozen=True)
 class CardDetails:
     """A sandbox test card typed into the demo form. Only the sandbox accepts one; it never
@@ -84,7 +93,7 @@ class CardDetails:
         if not is_ascii_digits(cvc_text) or len(cvc_text) not in (3, 4):
             errors["cvc"] = ["Enter the 3 or 4 digit security code."]
         if errors:
-            raise InvalidRequest(next(iter(errors.values()))[0], code="invalid_card", fields=errors)
+            raise InvalidCard(next(iter(errors.values()))[0], fields=errors)
         return cls(
             number=digits, exp_month=month, exp_year=year, cvc=cvc_text, name=str(name or "")
         )
