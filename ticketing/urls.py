@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("accounts/", include("apps.accounts.urls")),
+    path("room/", include("apps.waitingroom.urls")),
     path("bookings/", include("apps.inventory.urls")),
     path("bookings/", include("apps.bookings.urls")),
     path("", include("apps.storefront.urls")),

@@ -41,6 +41,7 @@ from apps.payments.providers.base import (
     GatewayUnavailable,
     get_provider,
 )
+from apps.waitingroom.services import spend_pass
 
 from .models import Booking, Ticket
 
@@ -172,6 +173,9 @@ def settle_paid_booking(payment_id) -> tuple[Booking, Refund | None]:
             refund = payments.record_refund_due(payment=payment, reason="late_payment")
     booking.refresh_from_db()
     if booking.status == Booking.Status.CONFIRMED and refund is None:
+        # After the commit, no lock held: the buyer's waiting-room pass (if the event has a
+        # room) has done its job. Whoever settles second spends it again, which is harmless.
+        spend_pass(event_id=booking.event_id, user_id=booking.user_id)
         return booking, None
     if refund is not None:
         refund = payments.run_refund(refund)

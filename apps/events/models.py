@@ -50,6 +50,11 @@ class Event(TimeStampedModel):
         max_length=3, default="EUR", validators=[RegexValidator(r"^[A-Z]{3}$")]
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # Whether buyers need a waiting-room pass to hold seats. The room itself (rate, opening,
+    # pass lifetime) is apps.waitingroom's; this flag is here because the hold path reads it
+    # with the event's sale facts, at no extra cost. Written only by
+    # events.services.set_waiting_room, which the waiting room's services call.
+    waiting_room = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["starts_at", "id"]
