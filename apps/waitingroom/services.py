@@ -27,9 +27,10 @@ logger = logging.getLogger(__name__)
 ROOM_FIELDS = ("enabled", "opens_at", "admission_per_minute", "pass_minutes", "paused")
 
 
-def configure_room(*, event_id, **changes) -> WaitingRoom:
+def configure_room(*, event_id, draw_seed: str | None = None, **changes) -> WaitingRoom:
     """Creates or changes the event's room (any of ROOM_FIELDS). A room can be switched on only
-    where there is Redis: the queue lives there."""
+    where there is Redis: the queue lives there. `draw_seed`, for a new room only, fixes the
+    lottery's key (random otherwise): published after the draw, anyone can recompute it."""
     unknown = set(changes) - set(ROOM_FIELDS)
     if unknown:
         raise ValueError(f"not a room setting: {sorted(unknown)}")
@@ -45,6 +46,8 @@ def configure_room(*, event_id, **changes) -> WaitingRoom:
             if "opens_at" not in changes:
                 raise RuleBroken("Say when the room opens.", code="opening_time_required")
             room = WaitingRoom(event_id=event_id)
+            if draw_seed:
+                room.draw_seed = draw_seed
         for name, value in changes.items():
             setattr(room, name, value)
         room.full_clean(exclude=["event"])

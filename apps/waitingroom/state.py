@@ -44,7 +44,7 @@ local function advance(cfg, q, now)
   local admitted, last = tonumber(c[4]) or 0, tonumber(c[5]) or 0
   if c[3] == '1' or c[6] ~= '1' or now < opens then
     -- Paused, off or not open yet: no admissions, and no credit saved up for later.
-    redis.call('HSET', cfg, 'last', string.format('%.3f', math.max(now, opens)))
+    redis.call('HSET', cfg, 'last', string.format('%.3f', now))
     return admitted
   end
   if last < opens then last = opens end
