@@ -130,10 +130,13 @@ def _as_time(ms: int) -> datetime:
 
 def _poll_seconds(wait: float | None) -> float:
     """Ask again in a tenth of the estimated wait, within the configured bounds: a buyer far back
-    asks rarely, one about to be admitted every couple of seconds."""
+    asks rarely, one about to be admitted every couple of seconds. Paused (no estimate): five
+    times the shortest interval, so a resume is noticed soon without a crowd asking hard."""
     low = settings.TICKETING["ROOM_POLL_MIN_SECONDS"]
     high = settings.TICKETING["ROOM_POLL_MAX_SECONDS"]
-    return round(min(high, max(low, (wait or high * 10) / 10)), 1)
+    if wait is None:
+        return round(min(high, 5 * low), 1)
+    return round(min(high, max(low, wait / 10)), 1)
 
 
 def _place(event_id, user_id, raw: list) -> Place:
