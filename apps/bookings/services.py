@@ -115,6 +115,7 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
         prices = held_seat_prices(hold)
         if not prices:
             raise Gone("This hold no longer has seats.", code="hold_expired", refunded=False)
+        _check_ticket_cap(user, hold.event, len(prices))
         total = sum(prices.values(), start=0)
         seat_prices = {str(seat): str(price) for seat, price in sorted(prices.items())}
         if booking is None:
@@ -134,6 +135,25 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
 
 SEATS_LOST = "Your hold expired while paying and the seats were taken by someone else."
 EVENT_CANCELLED = "The event was cancelled while you were paying."
+
+
+def _check_ticket_cap(user, event: Event, seats: int) -> None:
+    """Anti-hoarding: a buyer's valid tickets for the event, across all their orders, stay
+    within the event's cap; refused before anything is charged. No race: one live hold per
+    buyer and event means one order of theirs is in checkout at a time, under the hold's lock."""
+    cap = event.tickets_per_buyer
+    owned = Ticket.objects.filter(
+        booking__user=user, booking__event_id=event.pk, status=Ticket.Status.VALID
+    ).count()
+    if owned + seats > cap:
+        left = max(0, cap - owned)
+        raise RuleBroken(
+            f"You can have at most {cap} tickets for this event; you have {owned}, so you can "
+            f"buy {left} more. Nothing was charged.",
+            code="ticket_cap_reached",
+            cap=cap,
+            owned=owned,
+        )
 
 
 def settle_paid_booking(payment_id) -> tuple[Booking, Refund | None]:

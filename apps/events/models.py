@@ -46,6 +46,13 @@ class Event(TimeStampedModel):
     max_seats_per_order = models.PositiveSmallIntegerField(
         default=8, validators=[MinValueValidator(1)]
     )
+    max_tickets_per_buyer = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Tickets one buyer may have for this event across all their orders. "
+        "Empty: the seats per order.",
+    )
     currency = models.CharField(
         max_length=3, default="EUR", validators=[RegexValidator(r"^[A-Z]{3}$")]
     )
@@ -68,6 +75,10 @@ class Event(TimeStampedModel):
                 condition=Q(max_seats_per_order__gte=1), name="event_max_seats_min"
             ),
             models.CheckConstraint(
+                condition=Q(max_tickets_per_buyer__isnull=True) | Q(max_tickets_per_buyer__gte=1),
+                name="event_max_tickets_per_buyer_min",
+            ),
+            models.CheckConstraint(
                 condition=Q(sales_start__isnull=True)
                 | Q(sales_end__isnull=True)
                 | Q(sales_end__gt=F("sales_start")),
@@ -81,6 +92,10 @@ class Event(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("events:detail", kwargs={"slug": self.slug})
+
+    @property
+    def tickets_per_buyer(self) -> int:
+        return self.max_tickets_per_buyer or self.max_seats_per_order
 
 
 class PriceTier(models.Model):
