@@ -260,6 +260,8 @@ TICKETING = {
     # Upper bound on how long a Redis seat lock can outlive a crashed holder.
     "LOCK_TIMEOUT_SECONDS": env_float("HOLD_LOCK_TIMEOUT_SECONDS", 5.0),
     "MAX_HOLD_EXTENSIONS": env_int("MAX_HOLD_EXTENSIONS", 2),
+    # Seconds a buyer who released a hold waits before holding seats for that event again.
+    "HOLD_COOLDOWN_SECONDS": env_float("HOLD_COOLDOWN_SECONDS", 30.0),
     "IDEMPOTENCY_TTL_HOURS": env_int("IDEMPOTENCY_TTL_HOURS", 24),
     "EXPIRE_BATCH_SIZE": env_int("EXPIRE_BATCH_SIZE", 5000),
     # Layer 0 of the hold protocol: how old (s) a process's snapshot of taken seats may be when
