@@ -67,6 +67,10 @@ class WaitingRoomAdmin(admin.ModelAdmin):
     class Media:
         js = ("js/room-admin.js",)
 
+    def has_delete_permission(self, request, obj=None):
+        # Switch a room off instead: its settings and the event's flag change together.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
         # The event of a room is fixed once the room exists.
         return ("event", "live_figures") if obj else ()

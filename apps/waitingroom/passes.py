@@ -26,6 +26,9 @@ class QueuePassRequired(ShopError):
     status_code = 403
     code = "queue_pass_required"
     default_detail = "This sale has a waiting room: join it, and hold seats once you are admitted."
+    # Not kept as the answer to an Idempotency-Key: the same request succeeds once the buyer
+    # has their pass.
+    retryable = True
 
 
 def pass_required(event_id, detail: str | None = None) -> QueuePassRequired:

@@ -160,3 +160,16 @@ def test_with_redis_down_a_room_admits_nobody_and_says_so_while_other_events_sel
     sold = hold(client, plain)
     assert sold.status_code == 201, sold.json()
     assert User.objects.count() == 1
+
+
+def test_a_refusal_for_want_of_a_pass_is_not_kept_for_the_idempotency_key():
+    event = room_event(opens_in=-60, rate=60_000)
+    buyer = factories.UserFactory()
+    client = client_for(buyer)
+    body = {"event": event.pk, "seats": seat_ids(event)}
+    key = {"HTTP_IDEMPOTENCY_KEY": "hold-after-the-room"}
+    assert client.post("/api/v1/holds", body, format="json", **key).status_code == 403
+    client.post(f"/api/v1/events/{event.pk}/room")
+    queue_pass = admit(buyer, event).queue_pass
+    held = client.post("/api/v1/holds", body, format="json", HTTP_X_QUEUE_PASS=queue_pass, **key)
+    assert held.status_code == 201, held.json()
