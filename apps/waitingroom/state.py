@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from apps.common import metrics
 from apps.common.errors import ServiceUnavailable
 from apps.common.process_cache import MISSING, ProcessCache
 from apps.common.redis import redis_connection, redis_health, redis_key, registered_script
@@ -192,6 +193,7 @@ def _run(name: str, source: str, key_names, event_id, args=()):
     closed: nobody is admitted while nobody can count)."""
     conn = redis_connection()
     if conn is None or not redis_health.available():
+        metrics.ROOM_UNAVAILABLE.inc()
         raise RoomUnavailable()
     room = keys(event_id)
     try:
@@ -200,6 +202,7 @@ def _run(name: str, source: str, key_names, event_id, args=()):
         )
     except RedisError as exc:
         redis_health.failed()
+        metrics.ROOM_UNAVAILABLE.inc()
         logger.warning("waiting room unavailable event=%s: %s", event_id, exc)
         raise RoomUnavailable() from None
 
@@ -237,6 +240,8 @@ def read_shared(event_id) -> SharedState | None:
             pass_ms=int(pass_ms),
         )
         _shared.set(int(event_id), state)
+        metrics.ROOM_WAITING.labels(int(event_id)).set(state.waiting)
+        metrics.ROOM_ADMITTED.labels(int(event_id)).set(state.admitted)
     return state
 
 

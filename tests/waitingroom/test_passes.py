@@ -5,6 +5,7 @@ room keep selling."""
 import time
 
 import pytest
+from prometheus_client import REGISTRY
 from rest_framework.test import APIClient
 
 from apps.accounts.models import User
@@ -136,6 +137,7 @@ def test_room_status_answers_the_buyer_with_when_to_ask_again():
 def test_with_redis_down_a_room_admits_nobody_and_says_so_while_other_events_sell(
     dead_redis,
 ):
+    refused_before = REGISTRY.get_sample_value("ticketing_room_unavailable_total") or 0
     # The room was switched on while Redis was away: the settings wait in the database.
     event = room_event(opens_in=-60, rate=60_000)
     plain = factories.on_sale_event()
@@ -159,6 +161,7 @@ def test_with_redis_down_a_room_admits_nobody_and_says_so_while_other_events_sel
 
     sold = hold(client, plain)
     assert sold.status_code == 201, sold.json()
+    assert REGISTRY.get_sample_value("ticketing_room_unavailable_total") >= refused_before + 3
     assert User.objects.count() == 1
 
 

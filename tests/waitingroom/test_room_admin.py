@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from prometheus_client import REGISTRY
 
 from apps.events.models import Event
 from apps.waitingroom import services
@@ -51,6 +52,10 @@ def test_staff_switch_a_room_on_watch_it_and_pause_it(admin_client):
     assert b"js/room-admin.js" in page.content
     figures = admin_client.get(f"/admin/waitingroom/waitingroom/{event.pk}/figures/").json()
     assert figures["waiting"] + figures["admitted"] == 4
+    labels = {"event": str(event.pk)}
+    waiting = REGISTRY.get_sample_value("ticketing_room_waiting", labels)
+    admitted = REGISTRY.get_sample_value("ticketing_room_admitted", labels)
+    assert waiting + admitted == 4
     assert figures["rate_per_minute"] == 120
     assert figures["paused"] is False
 
