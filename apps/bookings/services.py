@@ -41,6 +41,7 @@ from apps.payments.providers.base import (
     GatewayUnavailable,
     get_provider,
 )
+from apps.waitingroom.services import spend_pass
 
 from .models import Booking, Ticket
 
@@ -124,6 +125,7 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
                 code="too_many_seats",
                 max_seats=hold.event.max_seats_per_order,
             )
+        _check_ticket_cap(user, hold.event, len(prices))
         total = sum(prices.values(), start=0)
         seat_prices = {str(seat): str(price) for seat, price in sorted(prices.items())}
         if booking is None:
@@ -143,6 +145,25 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
 
 SEATS_LOST = "Your hold expired while paying and the seats were taken by someone else."
 EVENT_CANCELLED = "The event was cancelled while you were paying."
+
+
+def _check_ticket_cap(user, event: Event, seats: int) -> None:
+    """Anti-hoarding: a buyer's valid tickets for the event, across all their orders, stay
+    within the event's cap; refused before anything is charged. No race: one live hold per
+    buyer and event means one order of theirs is in checkout at a time, under the hold's lock."""
+    cap = event.tickets_per_buyer
+    owned = Ticket.objects.filter(
+        booking__user=user, booking__event_id=event.pk, status=Ticket.Status.VALID
+    ).count()
+    if owned + seats > cap:
+        left = max(0, cap - owned)
+        raise RuleBroken(
+            f"You can have at most {cap} tickets for this event; you have {owned}, so you can "
+            f"buy {left} more. Nothing was charged.",
+            code="ticket_cap_reached",
+            cap=cap,
+            owned=owned,
+        )
 
 
 def settle_paid_booking(payment_id) -> tuple[Booking, Refund | None]:
@@ -182,6 +203,9 @@ def settle_paid_booking(payment_id) -> tuple[Booking, Refund | None]:
             refund = payments.record_refund_due(payment=payment, reason="late_payment")
     booking.refresh_from_db()
     if booking.status == Booking.Status.CONFIRMED and refund is None:
+        # After the commit, no lock held: the buyer's waiting-room pass (if the event has a
+        # room) has done its job. Whoever settles second spends it again, which is harmless.
+        spend_pass(event_id=booking.event_id, user_id=booking.user_id)
         return booking, None
     if refund is not None:
         refund = payments.run_refund(refund)

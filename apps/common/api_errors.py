@@ -33,7 +33,9 @@ def _first_message(data) -> str:
 
 def api_exception_handler(exc, context):
     if isinstance(exc, ShopError):
-        return Response(exc.as_dict(), status=exc.status_code)
+        retry_after = exc.extra.get("retry_after")
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return Response(exc.as_dict(), status=exc.status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

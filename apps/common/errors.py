@@ -68,6 +68,15 @@ class RuleBroken(ShopError):
     default_detail = "The request breaks a rule of the shop."
 
 
+class TooManyRequests(ShopError):
+    """429; `retry_after` (seconds) in the extras becomes the Retry-After header."""
+
+    status_code = 429
+    code = "throttled"
+    default_detail = "Too many requests; please wait a moment."
+    retryable = True
+
+
 class ServiceUnavailable(ShopError):
     status_code = 503
     code = "service_unavailable"

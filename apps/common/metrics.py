@@ -47,3 +47,19 @@ MONEY_WITHOUT_TICKETS = Gauge(
     multiprocess_mode="max",
 )
 WEBHOOKS = Counter("ticketing_webhooks_total", "Gateway webhooks by outcome", ["outcome"])
+ROOM_WAITING = Gauge(
+    "ticketing_room_waiting",
+    "Buyers waiting in an event's waiting room (as this process last read it)",
+    ["event"],
+    multiprocess_mode="max",
+)
+ROOM_ADMITTED = Gauge(
+    "ticketing_room_admitted",
+    "Buyers admitted from an event's waiting room so far",
+    ["event"],
+    multiprocess_mode="max",
+)
+ROOM_UNAVAILABLE = Counter(
+    "ticketing_room_unavailable_total",
+    "Waiting-room calls refused because Redis was unreachable (the room fails closed)",
+)

@@ -46,10 +46,22 @@ class Event(TimeStampedModel):
     max_seats_per_order = models.PositiveSmallIntegerField(
         default=8, validators=[MinValueValidator(1)]
     )
+    max_tickets_per_buyer = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Tickets one buyer may have for this event across all their orders. "
+        "Empty: the seats per order.",
+    )
     currency = models.CharField(
         max_length=3, default="EUR", validators=[RegexValidator(r"^[A-Z]{3}$")]
     )
     published_at = models.DateTimeField(null=True, blank=True)
+    # Whether buyers need a waiting-room pass to hold seats. The room itself (rate, opening,
+    # pass lifetime) is apps.waitingroom's; this flag is here because the hold path reads it
+    # with the event's sale facts, at no extra cost. Written only by
+    # events.services.set_waiting_room, which the waiting room's services call.
+    waiting_room = models.BooleanField(default=False, editable=False)
 
     def sells_at(self, moment) -> bool:
         """The sale rule: on sale, and `moment` inside the sales window (which ends when the
@@ -74,6 +86,10 @@ class Event(TimeStampedModel):
                 condition=Q(max_seats_per_order__gte=1), name="event_max_seats_min"
             ),
             models.CheckConstraint(
+                condition=Q(max_tickets_per_buyer__isnull=True) | Q(max_tickets_per_buyer__gte=1),
+                name="event_max_tickets_per_buyer_min",
+            ),
+            models.CheckConstraint(
                 condition=Q(sales_start__isnull=True)
                 | Q(sales_end__isnull=True)
                 | Q(sales_end__gt=F("sales_start")),
@@ -87,6 +103,10 @@ class Event(TimeStampedModel):
 
     def get_absolute_url(self):
         return reverse("events:detail", kwargs={"slug": self.slug})
+
+    @property
+    def tickets_per_buyer(self) -> int:
+        return self.max_tickets_per_buyer or self.max_seats_per_order
 
 
 class PriceTier(models.Model):

@@ -26,6 +26,7 @@ SALE_FACT_FIELDS = (
     "max_seats_per_order",
     "currency",
     "venue_id",
+    "waiting_room",
 )
 _facts = ProcessCache("event-sale-facts", seconds=SALE_FACTS_SECONDS, max_entries=1024)
 

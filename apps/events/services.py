@@ -87,6 +87,14 @@ def mark_cancelled(event: Event) -> Event:
     return event
 
 
+def set_waiting_room(event_id, on: bool) -> None:
+    """Whether holds for the event need a waiting-room pass (apps.waitingroom calls this in the
+    transaction that switches its room on or off). Other processes see it within the sale
+    facts' second."""
+    Event.objects.filter(pk=event_id).update(waiting_room=on, updated_at=timezone.now())
+    transaction.on_commit(lambda: forget_sale_facts(event_id))
+
+
 # --- Setting up the catalogue in code (seed_demo, the benchmark, tests); staff use the admin -----
 
 

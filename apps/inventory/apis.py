@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
+from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, ErrorSerializer
 from apps.common.idempotency import idempotent
+from apps.waitingroom.passes import PASS_HEADER
 
 from . import holds, selectors
 from .hold_json import hold_document, parse_hold_request
@@ -16,6 +17,28 @@ def _hold_response(user, hold_id, status_code=status.HTTP_200_OK) -> Response:
     return Response(hold_document(hold), status=status_code)
 
 
+QUEUE_PASS_HEADER = OpenApiParameter(
+    PASS_HEADER,
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The pass the event's waiting room gave you (`queue_pass`), when it has one on.",
+)
+HOLD_CREATE_ERRORS = {
+    **ERROR_RESPONSES,
+    403: OpenApiResponse(
+        ErrorSerializer,
+        description="queue_pass_required: the event's waiting room is on and this request has "
+        "no valid pass of yours (`room` is the room's API URL, `room_page` its page)",
+    ),
+    503: OpenApiResponse(
+        ErrorSerializer,
+        description="waiting_room_unavailable: the event's waiting room cannot check passes "
+        "now (Redis away); retry",
+    ),
+}
+
+
 class HoldListCreateApi(APIView):
     @extend_schema(
         operation_id="holds_create",
@@ -25,9 +48,9 @@ class HoldListCreateApi(APIView):
             "in a `section` or `price_tier`) for the event's hold minutes. 409 `seats_unavailable`"
             " lists taken seats; 409 `seat_busy` means another buyer is taking one this instant."
         ),
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_HEADER, QUEUE_PASS_HEADER],
         request=HoldCreateSerializer,
-        responses={201: HoldSerializer, **ERROR_RESPONSES},
+        responses={201: HoldSerializer, **HOLD_CREATE_ERRORS},
     )
     @idempotent(durable=False)
     def post(self, request):
@@ -39,6 +62,7 @@ class HoldListCreateApi(APIView):
             quantity=values.get("quantity"),
             section=values.get("section") or None,
             price_tier_id=values.get("price_tier"),
+            queue_pass=request.headers.get(PASS_HEADER),
         )
         # The service hands back the hold with its seats: no second read on the hot path.
         return Response(hold_document(hold), status=status.HTTP_201_CREATED)

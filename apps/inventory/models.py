@@ -70,6 +70,13 @@ class Hold(TimeStampedModel):
             models.Index(
                 fields=["expires_at"], condition=Q(status="active"), name="hold_active_expiry_idx"
             ),
+            # The re-hold cool-down: the buyer's recent releases on the event, probed inside
+            # the statement that inserts a new hold (seats.hold_free_seats).
+            models.Index(
+                fields=["user", "event", "ended_at"],
+                condition=Q(status="released"),
+                name="hold_released_recently_idx",
+            ),
         ]
 
     def __str__(self):

@@ -16,12 +16,13 @@ then Hold rows, then EventSeat rows by id.
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 
-from apps.common.errors import InvalidRequest, NotFound, RuleBroken
+from apps.common.errors import InvalidRequest, NotFound, RuleBroken, TooManyRequests
 from apps.events.models import Event, PriceTier
 
 from . import seat_map, snapshot
@@ -136,16 +137,27 @@ _NEW_HOLD_CTE = f"""
 new_hold AS (
     INSERT INTO {HOLDS}
         (id, event_id, user_id, status, expires_at, extensions, created_at, updated_at)
-    VALUES (%(hold)s, %(event)s, %(user)s, '{Hold.Status.ACTIVE}', %(until)s, 0, %(now)s, %(now)s)
+    SELECT %(hold)s, %(event)s, %(user)s, '{Hold.Status.ACTIVE}', %(until)s, 0, %(now)s, %(now)s
+    WHERE NOT EXISTS (
+        SELECT 1 FROM {HOLDS} r
+        WHERE r.user_id = %(user)s AND r.event_id = %(event)s
+          AND r.status = '{Hold.Status.RELEASED}' AND r.ended_at > %(cooled_since)s
+    )
     RETURNING id
 )"""  # noqa: S608 - built from constants only
 _HOLD_IT = f"status = '{HELD}', hold_id = (SELECT id FROM new_hold), held_until = %(until)s"  # noqa: S608
+# Both statements answer (holds inserted, seats moved): no hold means the buyer released one
+# within the cool-down (the index hold_released_recently_idx answers that inside the statement).
+_COUNTS = "SELECT (SELECT count(*) FROM new_hold), (SELECT count(*) FROM moved)"
 
 # Chosen seats, already row-locked by the caller: the conditional update, its count checked.
 _HOLD_LOCKED_SQL = f"""
-WITH {_NEW_HOLD_CTE}
-UPDATE {SEATS} SET {_HOLD_IT}
-WHERE id = ANY(%(ids)s) AND {FREE_SEAT_SQL}
+WITH {_NEW_HOLD_CTE}, moved AS (
+    UPDATE {SEATS} SET {_HOLD_IT}
+    WHERE id = ANY(%(ids)s) AND {FREE_SEAT_SQL} AND EXISTS (SELECT 1 FROM new_hold)
+    RETURNING 1
+)
+{_COUNTS}
 """  # noqa: S608 - built from constants only
 
 # Best available: those of the block's seats that are free and not locked by another buyer this
@@ -156,10 +168,24 @@ WITH {_NEW_HOLD_CTE}, locked AS (
     WHERE id = ANY(%(ids)s) AND {FREE_SEAT_SQL}
     ORDER BY id
     FOR UPDATE SKIP LOCKED
+), moved AS (
+    UPDATE {SEATS} s SET {_HOLD_IT}
+    FROM locked WHERE s.id = locked.id AND EXISTS (SELECT 1 FROM new_hold)
+    RETURNING 1
 )
-UPDATE {SEATS} s SET {_HOLD_IT}
-FROM locked WHERE s.id = locked.id
+{_COUNTS}
 """  # noqa: S608 - built from constants only
+
+
+def hold_cooldown(seconds: float) -> TooManyRequests:
+    """Anti-hoarding: a buyer who released a hold waits HOLD_COOLDOWN_SECONDS before holding
+    seats for the same event again, so releasing and re-holding cannot keep seats forever."""
+    wait = max(1, int(seconds))
+    return TooManyRequests(
+        f"You released seats for this event a moment ago; you can hold seats again in {wait} s.",
+        code="hold_cooldown",
+        retry_after=wait,
+    )
 
 
 def hold_free_seats(user, event: Event, ids: list[int], db_now, *, locked: bool):
@@ -169,8 +195,15 @@ def hold_free_seats(user, event: Event, ids: list[int], db_now, *, locked: bool)
     seats another transaction has locked are skipped (best available). In the caller's
     transaction."""
     expires_at = db_now + timedelta(minutes=event.hold_minutes)
+    cooldown = settings.TICKETING["HOLD_COOLDOWN_SECONDS"]
+    cooled_since = db_now - timedelta(seconds=cooldown)
     if connection.vendor != "postgresql":
         # SQLite serialises writers: nothing to lock or skip, the conditional move is enough.
+        released = Hold.objects.filter(
+            user=user, event=event, status=Hold.Status.RELEASED, ended_at__gt=cooled_since
+        )
+        if cooldown > 0 and released.exists():
+            raise hold_cooldown(cooldown)
         hold = Hold.objects.create(user=user, event=event, expires_at=expires_at)
         moved = (
             EventSeat.objects.filter(id__in=ids)
@@ -193,10 +226,13 @@ def hold_free_seats(user, event: Event, ids: list[int], db_now, *, locked: bool)
         "until": expires_at,
         "now": db_now,
         "ids": ids,
+        "cooled_since": cooled_since,
     }
     with connection.cursor() as cursor:
         cursor.execute(_HOLD_LOCKED_SQL if locked else _HOLD_UNLOCKED_SQL, params)
-        moved = cursor.rowcount
+        inserted, moved = cursor.fetchone()
+    if not inserted:
+        raise hold_cooldown(cooldown)
     hold._state.adding = False
     hold._state.db = connection.alias
     return hold, moved

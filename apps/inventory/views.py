@@ -16,8 +16,12 @@ from apps.common.errors import ShopError
 from apps.common.parsing import ascii_int
 from apps.common.views import or_404
 from apps.events import selectors as event_selectors
+from apps.waitingroom.passes import cookie_name as pass_cookie
 
 from . import holds, selectors
+
+# The event's waiting room is on and the buyer has no valid pass, or it cannot check passes now.
+ROOM_CODES = {"queue_pass_required", "waiting_room_unavailable"}
 
 # Seats a failed hold hands back to the event page so the buyer keeps the rest of their pick.
 SEAT_CODES_WITH_TAKEN_SEATS = {"seats_unavailable", "seat_busy"}
@@ -73,8 +77,12 @@ def hold_create(request, event_id):
             quantity=quantity,
             section=section if best else None,
             price_tier_id=price_tier_id,
+            queue_pass=request.COOKIES.get(pass_cookie(event_id)),
         )
     except ShopError as exc:
+        if exc.code in ROOM_CODES:
+            messages.info(request, exc.detail)
+            return redirect("waitingroom:room", event_id=event_id)
         existing = exc.extra.get("hold")
         if exc.code == "active_hold_exists" and existing:
             messages.info(request, exc.detail)

@@ -15,6 +15,7 @@ from apps.common.parsing import ascii_int
 from apps.common.views import bad_request
 from apps.events import selectors as event_selectors
 from apps.inventory import selectors as inventory_selectors
+from apps.waitingroom import passes
 
 from . import selectors
 
@@ -107,6 +108,7 @@ def event_detail(request, slug):
             "sections": sections,
             "counts": counts,
             "hold": hold,
+            "has_queue_pass": passes.cookie_name(event.id) in request.COOKIES,
             "sales_not_started": bool(event.sales_start and event.sales_start > now),
             # "Best available" as the buyer filled it in before being sent to log in.
             "best": {

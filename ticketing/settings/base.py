@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.common",
     "apps.accounts",
     "apps.events",
+    "apps.waitingroom",
     "apps.inventory",
     "apps.bookings",
     "apps.payments",
@@ -342,11 +343,17 @@ TICKETING = {
     # Upper bound on how long a Redis seat lock can outlive a crashed holder.
     "LOCK_TIMEOUT_SECONDS": env_float("HOLD_LOCK_TIMEOUT_SECONDS", 5.0),
     "MAX_HOLD_EXTENSIONS": env_int("MAX_HOLD_EXTENSIONS", 2),
+    # Seconds a buyer who released a hold waits before holding seats for that event again.
+    "HOLD_COOLDOWN_SECONDS": env_float("HOLD_COOLDOWN_SECONDS", 30.0),
     "IDEMPOTENCY_TTL_HOURS": env_int("IDEMPOTENCY_TTL_HOURS", 24),
     "EXPIRE_BATCH_SIZE": env_int("EXPIRE_BATCH_SIZE", 5000),
     # Layer 0 of the hold protocol: how old (s) a process's snapshot of taken seats may be when
     # it refuses a request from it; 0 sends every request to the locks.
     "TAKEN_SEATS_SECONDS": env_float("HOLD_TAKEN_SEATS_SECONDS", 1.0),
+    # The waiting room's status answer tells a buyer when to ask again: a tenth of their
+    # estimated wait, within these bounds (seconds).
+    "ROOM_POLL_MIN_SECONDS": env_float("WAITING_ROOM_POLL_MIN_SECONDS", 2.0),
+    "ROOM_POLL_MAX_SECONDS": env_float("WAITING_ROOM_POLL_MAX_SECONDS", 30.0),
     # "sandbox" (the default), "stripe", or a provider class's dotted path.
     "PAYMENT_PROVIDER": {
         "sandbox": "apps.payments.providers.sandbox.SandboxProvider",

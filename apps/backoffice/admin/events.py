@@ -127,6 +127,7 @@ class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
                     "currency",
                     "hold_minutes",
                     "max_seats_per_order",
+                    "max_tickets_per_buyer",
                 ),
                 "description": "Put the event on sale with the “Publish” action in the event "
                 "list, once it has price tiers and its venue has seats.",

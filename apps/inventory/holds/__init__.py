@@ -26,6 +26,7 @@ from apps.common import metrics
 from apps.common.errors import InvalidRequest, RuleBroken, ShopError
 from apps.events.models import Event
 from apps.events.sale_facts import sale_facts
+from apps.waitingroom import passes as room_passes
 
 from ..models import Hold
 from .best_available import hold_best_available
@@ -66,11 +67,16 @@ def hold_seats(
     quantity=None,
     section=None,
     price_tier_id=None,
+    queue_pass=None,
 ) -> Hold:
     """Holds the given event seats, or `quantity` adjacent best-available ones, for this buyer.
-    The hold comes back with `seat_lines`, what its response shows."""
+    The hold comes back with `seat_lines`, what its response shows. An event with its waiting
+    room on needs the buyer's `queue_pass` (apps.waitingroom.passes); the flag comes with the
+    sale facts, so an event without a room pays nothing for it."""
     try:
         event = _on_sale(event_id)
+        if event.waiting_room:
+            room_passes.check(event_id=event.pk, user_id=user.pk, token=queue_pass)
         if (event_seat_ids is None) == (quantity is None):
             raise InvalidRequest("Give either seats or a quantity.", code="seats_or_quantity")
         if event_seat_ids is not None:

@@ -1,0 +1,128 @@
+"""Staff's page for a room: switch it on with a rate, a pass lifetime and an opening time;
+pause, resume and change the rate during the sale; watch waiting, admitted, passes in use and
+the time to empty, live (static/js/room-admin.js polls `figures`). Thin: every change goes
+through services.configure_room, which also tells Redis."""
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from apps.common.errors import ShopError
+
+from . import services
+from .models import WaitingRoom
+from .state import RoomUnavailable
+
+NO_REDIS = "A waiting room needs Redis (set REDIS_URL); this shop runs without it."
+
+
+class WaitingRoomForm(forms.ModelForm):
+    class Meta:
+        model = WaitingRoom
+        fields = ["event", "enabled", "opens_at", "admission_per_minute", "pass_minutes", "paused"]
+
+    def clean_enabled(self):
+        enabled = self.cleaned_data["enabled"]
+        if enabled and not settings.USING_REDIS:
+            raise forms.ValidationError(NO_REDIS)
+        return enabled
+
+
+def _figures(event_id) -> dict:
+    try:
+        f = services.room_figures(event_id)
+    except RoomUnavailable as exc:
+        return {"unavailable": exc.detail}
+    except ShopError:
+        return {"unavailable": "Not set up in Redis yet."}
+    return {
+        "waiting": f.waiting,
+        "admitted": f.admitted,
+        "passes_in_use": f.passes_in_use,
+        "rate_per_minute": f.rate_per_minute,
+        "paused": f.paused,
+        "minutes_to_empty": f.minutes_to_empty,
+    }
+
+
+@admin.register(WaitingRoom)
+class WaitingRoomAdmin(admin.ModelAdmin):
+    form = WaitingRoomForm
+    list_display = (
+        "event",
+        "enabled",
+        "paused",
+        "admission_per_minute",
+        "pass_minutes",
+        "opens_at",
+    )
+    list_filter = ("enabled", "paused")
+    readonly_fields = ("live_figures",)
+    actions = ("pause", "resume")
+
+    class Media:
+        js = ("js/room-admin.js",)
+
+    def has_delete_permission(self, request, obj=None):
+        # Switch a room off instead: its settings and the event's flag change together.
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        # The event of a room is fixed once the room exists.
+        return ("event", "live_figures") if obj else ()
+
+    def get_fields(self, request, obj=None):
+        fields = list(WaitingRoomForm.Meta.fields)
+        return [*fields, "live_figures"] if obj else fields
+
+    @admin.display(description="Now")
+    def live_figures(self, obj):
+        url = reverse("admin:waitingroom_waitingroom_figures", args=[obj.pk])
+        return format_html(
+            '<div data-room-figures="{}" data-testid="room-figures">'
+            "Waiting <strong data-figure=waiting>…</strong> · "
+            "admitted <strong data-figure=admitted>…</strong> · "
+            "passes in use <strong data-figure=passes_in_use>…</strong> · "
+            "rate <strong data-figure=rate_per_minute>…</strong>/min · "
+            "time to empty <strong data-figure=minutes_to_empty>…</strong> min"
+            " <span data-figure=state></span></div>",
+            url,
+        )
+
+    def get_urls(self):
+        figures = path(
+            "<path:object_id>/figures/",
+            self.admin_site.admin_view(self.figures_view),
+            name="waitingroom_waitingroom_figures",
+        )
+        return [figures, *super().get_urls()]
+
+    def figures_view(self, request, object_id):
+        room = get_object_or_404(WaitingRoom, pk=object_id)
+        if not self.has_view_permission(request, room):
+            return JsonResponse({"detail": "forbidden"}, status=403)
+        return JsonResponse(_figures(room.pk))
+
+    def save_model(self, request, obj, form, change):
+        values = {name: form.cleaned_data[name] for name in services.ROOM_FIELDS}
+        try:
+            services.configure_room(event_id=obj.event_id, **values)
+        except ShopError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
+        obj.refresh_from_db()
+
+    @admin.action(description="Pause admission")
+    def pause(self, request, queryset):
+        for room in queryset:
+            services.pause_room(event_id=room.event_id)
+        self.message_user(request, f"Paused {len(queryset)} room(s).")
+
+    @admin.action(description="Resume admission")
+    def resume(self, request, queryset):
+        for room in queryset:
+            services.resume_room(event_id=room.event_id)
+        self.message_user(request, f"Resumed {len(queryset)} room(s).")

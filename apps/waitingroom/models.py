@@ -1,0 +1,51 @@
+"""A room's settings, as staff set them. Who waits and who was admitted lives in Redis
+(apps.waitingroom.state); this table is what Redis is told, and told again if it forgot."""
+
+import secrets
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from apps.events.models import Event
+
+
+def new_draw_seed() -> str:
+    return secrets.token_hex(16)
+
+
+class WaitingRoom(models.Model):
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, primary_key=True, related_name="room"
+    )
+    enabled = models.BooleanField(
+        default=False, help_text="On: holds for this event need a pass from the room."
+    )
+    opens_at = models.DateTimeField(
+        help_text="Buyers who join before this are admitted in a random order (a lottery); "
+        "after it, first come, first served. Admission starts here."
+    )
+    admission_per_minute = models.PositiveIntegerField(
+        default=60, validators=[MinValueValidator(1)], help_text="Buyers admitted per minute."
+    )
+    pass_minutes = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text="How long an admitted buyer's pass lets them hold seats.",
+    )
+    paused = models.BooleanField(default=False, help_text="Paused: nobody is admitted.")
+    # The lottery's key: a buyer's place before opening is a hash of this and their id, so it
+    # is random, the same on every join, and can be recomputed afterwards to audit the draw.
+    draw_seed = models.CharField(max_length=64, default=new_draw_seed, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(admission_per_minute__gte=1), name="waitingroom_rate_min"
+            ),
+            models.CheckConstraint(condition=Q(pass_minutes__gte=1), name="waitingroom_pass_min"),
+        ]
+
+    def __str__(self):
+        return f"Waiting room for {self.event}"
