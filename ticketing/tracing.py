@@ -114,8 +114,17 @@ def _in_pool_child(**kwargs) -> None:
 def _in_worker(sender=None, **kwargs) -> None:
     """A worker whose pool does not fork (solo, threads) runs tasks in this process; a prefork
     worker's tasks run in its children, which worker_process_init sets up after their fork."""
+    if not is_prefork(getattr(sender, "pool_cls", None)):
+        configure_tracing()
+
+
+def is_prefork(pool) -> bool:
+    """Whether a worker's pool forks its children: at worker_init, pool_cls is still what the
+    worker was given, a name ("prefork", "solo") or a class (the command line's)."""
+    from celery.concurrency import get_implementation
     from celery.concurrency.prefork import TaskPool as PreforkPool
 
-    pool = getattr(sender, "pool_cls", None)
-    if not (isinstance(pool, type) and issubclass(pool, PreforkPool)):
-        configure_tracing()
+    if pool is None:
+        return False
+    pool = get_implementation(pool)
+    return isinstance(pool, type) and issubclass(pool, PreforkPool)

@@ -243,3 +243,14 @@ def test_tracing_is_off_without_an_endpoint_and_on_with_one():
         "redis True",
         "service shop-a",
     ]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_a_prefork_worker_is_traced_in_its_children_and_other_pools_in_the_worker():
+    from celery.concurrency.prefork import TaskPool
+    from celery.concurrency.solo import TaskPool as SoloPool
+
+    # worker_init sees the pool as given: a name from the settings, a class from the CLI.
+    assert tracing.is_prefork("prefork") and tracing.is_prefork(TaskPool)
+    assert not tracing.is_prefork("solo") and not tracing.is_prefork(SoloPool)
+    assert not tracing.is_prefork("threads")
