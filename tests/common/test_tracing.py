@@ -60,20 +60,26 @@ def broker_url() -> str:
 @pytest.fixture
 def celery_worker():
     """A real Celery worker (Celery's own test worker, solo pool, in a thread of this process)
-    consuming from a Redis broker; tasks are published, not run eagerly, for this test."""
+    consuming from a Redis broker. It serves an app of its own, made current for the test: the
+    shop's tasks are shared tasks, so `.delay()` publishes through it, not eagerly, and the
+    shop's app (eager in the tests, its producer pool on the suite's broker) is left alone."""
+    from celery import Celery
     from celery.contrib.testing.worker import start_worker
 
-    from ticketing.celery import app
+    from ticketing.celery import app as shop_app
 
-    previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
+    app = Celery("ticketing-tracing-test", set_as_current=False)
+    app.config_from_object("django.conf:settings", namespace="CELERY")
     app.conf.update(broker_url=broker_url(), task_always_eager=False)
+    app.set_current()
     try:
         app.control.purge()  # nothing left over from an interrupted run
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
             yield app
     finally:
-        app.conf.update(previous)
-        app.pool.force_close_all()
+        shop_app.set_current()
+        shop_app.set_default()
+        app.close()
 
 
 def by_kind(finished, kind):
