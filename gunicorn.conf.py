@@ -5,7 +5,11 @@ machine with 2 cores.
 Prometheus: each worker process writes its metrics to files in PROMETHEUS_MULTIPROC_DIR and
 /metrics adds them up, so the numbers are the whole server's, not one worker's. The directory
 is emptied when gunicorn starts (counters from a previous run would otherwise be added in) and
-a worker that exits is marked dead (its gauges stop counting; its counters stay in the sums)."""
+a worker that exits is marked dead (its gauges stop counting; its counters stay in the sums).
+
+Tracing (OTEL_EXPORTER_OTLP_ENDPOINT) is set up by ticketing/wsgi.py, which each worker imports
+after the fork (preload_app off): the post-fork set-up OpenTelemetry's span exporter needs, with
+Django's settings already chosen, which a post_fork hook here would run before."""
 
 import glob
 import os

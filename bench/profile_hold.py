@@ -94,6 +94,11 @@ def main(argv=None) -> int:
     bench.recreate_database(args.database_url)
     bench.flush_redis(args.redis_url)
     bench.setup_django(env)
+    # Traced as the WSGI app is when OTEL_EXPORTER_OTLP_ENDPOINT is set (a no-op otherwise),
+    # so the cost of tracing can be profiled too.
+    from ticketing.tracing import configure_tracing
+
+    configure_tracing()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
