@@ -23,6 +23,20 @@ print(json.dumps(dict(response.headers)))
 """
 
 
+def _python(code: str, env: dict) -> subprocess.CompletedProcess:
+    """Runs `code` in a fresh interpreter with only `env`: settings modules read the
+    environment once, at import."""
+    return subprocess.run(  # noqa: S603 - our own interpreter and code
+        [sys.executable, "-c", code],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+
+
 def test_production_answers_carry_the_security_headers():
     env = {
         "PATH": "/usr/bin:/bin",
@@ -31,15 +45,7 @@ def test_production_answers_carry_the_security_headers():
         "JWT_SIGNING_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "tickets.example.com",
     }
-    out = subprocess.run(
-        [sys.executable, "-c", PRODUCTION_HEADERS],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
+    out = _python(PRODUCTION_HEADERS, env)
     headers = json.loads(out.stdout.strip().splitlines()[-1])
     csp = headers["Content-Security-Policy"]
     for directive in (
@@ -93,15 +99,7 @@ def test_metrics_are_closed_without_debug_or_the_allow_list(client, settings, mo
 def test_metrics_are_closed_under_the_stack_settings(module):
     code = "from django.conf import settings; print(settings.METRICS_PUBLIC)"
     env = {"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": module, "DEBUG": "false"}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env=env,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=60,
-        check=True,
-    )
+    out = _python(code, env)
     assert out.stdout.strip() == "False"
 
 
