@@ -92,7 +92,11 @@ def record(payment: Payment, result: IntentResult) -> Payment:
             payment.booking_id,
         )
         updated = 0
-    payment.refresh_from_db()
+    if updated:
+        for field, value in changes.items():  # what the row now says: no read back
+            setattr(payment, field, value)
+    else:
+        payment.refresh_from_db()  # another path recorded the outcome first
     # Kept on the instance for this request only (the buyer's app needs it for 3-D Secure);
     # never stored: it lets its holder confirm the payment.
     payment.client_secret = result.client_secret
