@@ -242,7 +242,8 @@ def figures(event_id, outcome) -> dict:
     )
     samples = [s for s in rec.samples if s[0] in ("room-join", "room-status", "hold", "booking")]
     broken = sum(1 for s in samples if s[3] == 0 or s[3] >= 500)
-    admitting = max(1e-9, outcome["end"] - outcome["opens_at"])
+    # Admission runs on until the room is read (just above), not only until the crowd's end.
+    admitting = max(1e-9, time.perf_counter() - outcome["opens_at"])
     return {
         "buyers": len(crowd.rush.tokens),
         "rate_per_minute": crowd.args.room_rate,

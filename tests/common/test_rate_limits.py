@@ -8,9 +8,11 @@ import uuid
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 from rest_framework.test import APIClient
 
 from apps.common.rate_limits import ACTIONS, parse_rate
+from apps.inventory.models import Hold
 from tests import factories
 from tests.waitingroom.rooms import room_event
 
@@ -166,3 +168,28 @@ def test_a_malformed_rate_is_a_configuration_error():
     for bad in ("20", "x/min", "0/min", "20/fortnight"):
         with pytest.raises(ImproperlyConfigured):
             parse_rate(bad)
+
+
+def test_the_pages_share_the_api_limits(client, limits):
+    """The hold form, the checkout form and the cancel button count against the same limits as
+    the API: a bot gains nothing by switching to the pages."""
+    buyer = factories.UserFactory()
+    client.force_login(buyer)
+    event = factories.on_sale_event()
+    seat = event.event_seats.order_by("id").values_list("id", flat=True).first()
+    limits("hold", user="1/min")
+    assert _hold(client_for(buyer), event).status_code == 201  # the API's request counts
+    refused = client.post(reverse("holds:create", args=[event.pk]), {"seat": [seat]}, follow=True)
+    assert b"Too many hold requests from this account" in refused.content
+
+    hold_id = Hold.objects.get(user=buyer).pk
+    limits("booking", user="1/min")
+    client.post(reverse("bookings:checkout", args=[hold_id]), {"card_number": "1"})
+    refused = client.post(reverse("bookings:checkout", args=[hold_id]), {"card_number": "1"})
+    assert refused.status_code == 429
+    assert b"Too many payment attempts" in refused.content
+
+    limits("cancel", user="1/min")
+    client.post(reverse("bookings:cancel", args=["TK-NOTMINE1"]))
+    refused = client.post(reverse("bookings:cancel", args=["TK-NOTMINE1"]), follow=True)
+    assert b"Too many cancellations from this account" in refused.content
