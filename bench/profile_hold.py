@@ -90,8 +90,7 @@ def main(argv=None) -> int:
             "WARNING",
         ]
     )
-    # A random key: the production settings refuse placeholders (apps/common/keys.py).
-    env = bench.shop_environment(args, secrets.token_urlsafe(48))
+    env = bench.shop_environment(args, secrets.token_urlsafe(64))
     env["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     bench.recreate_database(args.database_url)
     bench.flush_redis(args.redis_url)

@@ -4,14 +4,8 @@ from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api_schema import (
-    ERROR_RESPONSES,
-    IDEMPOTENCY_HEADER,
-    RETRY_AFTER_HEADER,
-    rate_limit_response,
-)
+from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
 from apps.common.idempotency import idempotent
-from apps.common.rate_limits import rate_limited
 from apps.payments.providers.base import CardDetails
 
 from . import selectors, services
@@ -49,16 +43,10 @@ class BookingListCreateApi(ListAPIView):
             "(4242424242424242 succeeds, 4000000000000002 is declined); a real gateway "
             "refuses card fields with 400 `card_data_not_accepted`."
         ),
-        parameters=[IDEMPOTENCY_HEADER, RETRY_AFTER_HEADER],
+        parameters=[IDEMPOTENCY_HEADER],
         request=BookingCreateSerializer,
-        responses={
-            201: BookingSerializer,
-            202: PaymentPendingSerializer,
-            **ERROR_RESPONSES,
-            429: rate_limit_response("booking_rate_limited"),
-        },
+        responses={201: BookingSerializer, 202: PaymentPendingSerializer, **ERROR_RESPONSES},
     )
-    @rate_limited("booking")
     @idempotent
     def post(self, request):
         data = BookingCreateSerializer(data=request.data)
@@ -101,15 +89,10 @@ class BookingCancelApi(APIView):
     @extend_schema(
         operation_id="bookings_cancel",
         summary="Cancel a booking before the event (refunded in full)",
-        parameters=[REFERENCE, IDEMPOTENCY_HEADER, RETRY_AFTER_HEADER],
+        parameters=[REFERENCE, IDEMPOTENCY_HEADER],
         request=None,
-        responses={
-            200: BookingSerializer,
-            **ERROR_RESPONSES,
-            429: rate_limit_response("cancel_rate_limited"),
-        },
+        responses={200: BookingSerializer, **ERROR_RESPONSES},
     )
-    @rate_limited("cancel")
     @idempotent
     def post(self, request, reference):
         booking = services.cancel_booking(user=request.user, reference=reference)

@@ -63,8 +63,3 @@ ROOM_UNAVAILABLE = Counter(
     "ticketing_room_unavailable_total",
     "Waiting-room calls refused because Redis was unreachable (the room fails closed)",
 )
-RATE_LIMITED = Counter(
-    "ticketing_rate_limited_total",
-    "Requests refused with 429 by a rate limit, by action and by which key (account, address)",
-    ["action", "by"],
-)

@@ -12,7 +12,6 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from apps.common import rate_limits
 from apps.common.errors import ShopError
 from apps.common.parsing import ascii_int
 from apps.common.views import or_404
@@ -70,8 +69,6 @@ def hold_create(request, event_id):
         return redirect_to_login(back)
 
     try:
-        # The API's limits, on the form too: a bot gains nothing by switching to the page.
-        rate_limits.check("hold", request)
         hold = or_404(
             holds.hold_seats,
             user=request.user,
