@@ -50,7 +50,11 @@ def _run(live_server, token: str, report: Path) -> tuple[int, str, dict]:
     ]
     done = subprocess.run(  # noqa: S603 - our own interpreter and arguments
         # In the test's own folder: schemathesis keeps a cache where it runs.
-        command, capture_output=True, text=True, timeout=TIME_LIMIT_SECONDS, cwd=report.parent
+        command,
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT_SECONDS,
+        cwd=report.parent,
     )
     return done.returncode, done.stdout + done.stderr, _summary(report)
 
