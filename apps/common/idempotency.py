@@ -42,8 +42,14 @@ def request_fingerprint(request) -> str:
         sort_keys=True,
         default=str,
     )
-    secret = hashlib.sha256(b"idempotency-fingerprint:" + settings.SECRET_KEY.encode()).digest()
+    secret = _fingerprint_key(settings.SECRET_KEY)
     return hmac.new(secret, canonical.encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _fingerprint_key(secret_key: str) -> bytes:
+    # Derived once per key, not on every unsafe request of a rush.
+    return hashlib.sha256(b"idempotency-fingerprint:" + secret_key.encode()).digest()
 
 
 # Every hold request of a rush writes one of these and most are refusals: the claim and the
