@@ -73,11 +73,16 @@ def register_user(*, email: str, password: str, full_name: str = "") -> User:
         # A malformed request is a 400; a well-formed one the shop's rules refuse (a password
         # too common or too like the address, an address already registered) is a 422, as
         # the schema says: no schema can describe those rules.
-        shape = "email" in fields and not taken or "full_name" in fields
-        shape = shape or fields.get("password") == ["This field is required."]
-        error = InvalidRequest if shape else RuleBroken
-        code = "email_taken" if taken else ("validation_error" if shape else "password_rejected")
-        raise error(f"{first_field}: {messages[0]}", code=code, fields=fields)
+        malformed = (
+            ("email" in fields and not taken)
+            or "full_name" in fields
+            or fields.get("password") == ["This field is required."]
+        )
+        detail = f"{first_field}: {messages[0]}"
+        if malformed:
+            raise InvalidRequest(detail, code="validation_error", fields=fields)
+        code = "email_taken" if taken else "password_rejected"
+        raise RuleBroken(detail, code=code, fields=fields)
 
     user.set_password(password)
     try:
