@@ -1,4 +1,6 @@
 from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
@@ -9,10 +11,27 @@ from django.urls import reverse
 from apps.common.models import TimeStampedModel
 
 
+@lru_cache(maxsize=1)
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in _time_zones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin).")
+
+
 class Venue(TimeStampedModel):
     name = models.CharField(max_length=200)
     city = models.CharField(max_length=100, db_index=True)
     address = models.CharField(max_length=300, blank=True)
+    # Every time a buyer or staff member sees for an event at this venue is in this zone.
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA time zone of the venue, e.g. Europe/Berlin.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -22,6 +41,10 @@ class Venue(TimeStampedModel):
 
     def __str__(self):
         return f"{self.name}, {self.city}"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
 
 class Event(TimeStampedModel):

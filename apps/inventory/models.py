@@ -16,6 +16,11 @@ class Seat(models.Model):
     number = models.PositiveIntegerField()
     x = models.FloatField()
     y = models.FloatField()
+    # A place in a general-admission (standing) area: the area is its section, and its row and
+    # number only tell the places apart. One row per place keeps "never more sold than the
+    # capacity" the same database invariant as for numbered seats (one live ticket per event
+    # seat), and every part of the hold engine works for it unchanged.
+    standing = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["section", "y", "x"]
@@ -26,7 +31,18 @@ class Seat(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.section} row {self.row} seat {self.number}"
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """What a buyer, an e-mail, a ticket or a door shows for this place."""
+        return place_label(self.section, self.row, self.number, self.standing)
+
+
+def place_label(section: str, row: str, number: int, standing: bool) -> str:
+    if standing:
+        return f"{section} (general admission)"
+    return f"Section {section}, row {row}, seat {number}"
 
 
 class Hold(TimeStampedModel):
