@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.events.models import Event, PriceTier, Venue
-from apps.inventory.layouts import generate_seat_layout
+from apps.inventory.layouts import add_standing_area, generate_seat_layout
 from apps.inventory.publishing import publish_event
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
@@ -63,5 +63,19 @@ def on_sale_event(*, sections=("A",), rows=5, seats_per_row=10, price="45.00", *
     generate_seat_layout(
         venue=event.venue, sections=list(sections), rows=rows, seats_per_row=seats_per_row
     )
+    PriceTierFactory(event=event, name="Standard", price=Decimal(price))
+    return publish_event(event_id=event.pk)
+
+
+def standing_event(*, areas=None, seated_sections=(), price="30.00", **event_kwargs):
+    """An event on sale with general-admission areas ({name: capacity}, "Standing": 50 by
+    default), and numbered seats too when `seated_sections` are given (2 rows of 5 each)."""
+    event = EventFactory(**event_kwargs)
+    if seated_sections:
+        generate_seat_layout(
+            venue=event.venue, sections=list(seated_sections), rows=2, seats_per_row=5
+        )
+    for name, capacity in (areas or {"Standing": 50}).items():
+        add_standing_area(venue=event.venue, name=name, capacity=capacity)
     PriceTierFactory(event=event, name="Standard", price=Decimal(price))
     return publish_event(event_id=event.pk)

@@ -61,6 +61,7 @@ class HoldListCreateApi(APIView):
             event_seat_ids=values.get("seats"),
             quantity=values.get("quantity"),
             section=values.get("section") or None,
+            area=values.get("area") or None,
             price_tier_id=values.get("price_tier"),
             queue_pass=request.headers.get(PASS_HEADER),
         )

@@ -16,7 +16,7 @@ from apps.common.parsing import is_ascii_integer
 from .selectors import hold_public_status
 
 _DECIMAL_ZEROS = re.compile(r"\.0*\s*$")
-_HOLD_FIELDS = {"event", "seats", "quantity", "section", "price_tier"}
+_HOLD_FIELDS = {"event", "seats", "quantity", "section", "area", "price_tier"}
 
 
 def _integer(value, minimum: int, maximum: int | None = None) -> tuple[int | None, str | None]:
@@ -65,7 +65,7 @@ def parse_hold_request(data) -> dict:
                     errors[name] = wrong
                 else:
                     values[name] = [number for number, _ in parsed]
-        elif name == "section":
+        elif name in ("section", "area"):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 errors[name] = ["Not a valid string."]
             elif len(str(value).strip()) > 50:
@@ -114,6 +114,8 @@ def hold_document(hold) -> dict:
                 "section": line["section"],
                 "row": line["row"],
                 "number": line["number"],
+                "standing": line["standing"],
+                "label": line["label"],
                 "price": _MONEY.to_representation(line["price"]),
                 "tier": line["tier"],
             }

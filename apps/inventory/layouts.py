@@ -140,3 +140,51 @@ def generate_seat_layout(
     Seat.objects.bulk_create(seats, batch_size=2000)
     logger.info("seat layout generated venue=%s seats=%s", venue.pk, len(seats))
     return SeatLayout(seat_count=len(seats), sections=names)
+
+
+MAX_AREA_CAPACITY = 100_000
+
+
+@dataclass(frozen=True)
+class StandingArea:
+    name: str
+    capacity: int
+
+
+@transaction.atomic
+def add_standing_area(*, venue: Venue, name: str, capacity: int) -> StandingArea:
+    """A general-admission area of `capacity` places: one Seat row per place (standing=True),
+    the area's name as their section, numbered 1..capacity. One row per place is what lets
+    "never more sold than the capacity" be the seat table's own invariant (one live ticket per
+    event seat) and lets holds, expiry, checkout, cancellation and the statistics treat a place
+    as they treat a seat. All places sit at one spot to the right of the seats on the map, so
+    that publishing numbers them one after another (apps.inventory.seats.create_event_seats)."""
+    name = (name or "").strip()
+    if not name or len(name) > SECTION_NAME_MAX:
+        raise InvalidRequest(
+            f"Give the area a name of at most {SECTION_NAME_MAX} characters.",
+            fields={"name": [f"Required, at most {SECTION_NAME_MAX} characters."]},
+        )
+    if capacity is None or not 1 <= capacity <= MAX_AREA_CAPACITY:
+        raise InvalidRequest(
+            f"The capacity must be between 1 and {MAX_AREA_CAPACITY}.",
+            fields={"capacity": [f"Between 1 and {MAX_AREA_CAPACITY}."]},
+        )
+    Venue.objects.select_for_update().filter(pk=venue.pk).values_list("pk", flat=True).first()
+    if Seat.objects.filter(venue=venue, section=name).exists():
+        raise RuleBroken(
+            f"This venue already has a section or area named {name}; pick another name.",
+            code="sections_exist",
+            fields={"name": [f"Already exists: {name}."]},
+        )
+    existing_right = Seat.objects.filter(venue=venue).aggregate(right=Max("x"))["right"]
+    x = 0.0 if existing_right is None else existing_right + SECTION_GAP
+    Seat.objects.bulk_create(
+        [
+            Seat(venue=venue, section=name, row="", number=n, x=x, y=0.0, standing=True)
+            for n in range(1, capacity + 1)
+        ],
+        batch_size=5000,
+    )
+    logger.info("standing area added venue=%s area=%s capacity=%s", venue.pk, name, capacity)
+    return StandingArea(name=name, capacity=capacity)

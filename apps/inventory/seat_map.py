@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from apps.common import shared_cache
 from apps.common.process_cache import MISSING, ProcessCache
@@ -38,6 +39,7 @@ class Document:
     body: bytes
     sections: tuple = ()  # of a layout: its section names, sorted
     counts: tuple = ()  # of an availability answer: (available, held, sold)
+    areas: tuple = ()  # of a layout: its standing areas; of an availability answer: places left
 
     @property
     def version(self) -> str:
@@ -50,7 +52,10 @@ def _document(data: dict) -> Document:
 
 
 def _render_layout(event_id: int) -> Document | None:
-    seats = list(
+    """The numbered seats (positions 0 .. seated - 1, so a seat's index in `seats` is its bit in
+    the availability answer) and the standing areas (runs of positions after them, drawn as
+    areas, not seats: apps.inventory.areas)."""
+    rows = list(
         EventSeat.objects.filter(event_id=event_id)
         .order_by("position")
         .values_list(
@@ -61,10 +66,13 @@ def _render_layout(event_id: int) -> Document | None:
             "seat__x",
             "seat__y",
             "price_tier_id",
+            "seat__standing",
         )
     )
-    if not seats:
+    if not rows:
         return None
+    seats = [row[:7] for row in rows if not row[7]]
+    standing = _standing_areas(rows[len(seats) :], first=len(seats))
     tiers = {
         str(tier_id): {"name": name, "price": str(price), "colour": colour}
         for tier_id, name, price, colour in PriceTier.objects.filter(event_id=event_id)
@@ -72,7 +80,7 @@ def _render_layout(event_id: int) -> Document | None:
         .values_list("id", "name", "price", "colour")
     }
     sections = sorted({seat[1] for seat in seats})
-    content = _document({"seats": seats, "tiers": tiers})
+    content = _document({"seats": seats, "tiers": tiers, "areas": standing})
     document = _document(
         {
             "event": event_id,
@@ -80,10 +88,27 @@ def _render_layout(event_id: int) -> Document | None:
             "sections": sections,
             "tiers": tiers,
             "seats": seats,
+            "areas": standing,
         }
     )
     # The ETag is the content's own version, which the availability answer names.
-    return Document(f'"{content.version}"', document.body, tuple(sections))
+    return Document(f'"{content.version}"', document.body, tuple(sections), areas=tuple(standing))
+
+
+def _standing_areas(places: list, first: int) -> list[dict]:
+    """Each area (places in layout order, from position `first` on) with where its places
+    start, how many there are and the tiers they sell at."""
+    found = {}
+    for position, (_, section, _, _, _, _, tier_id, _) in enumerate(places, start=first):
+        area = found.setdefault(
+            section, {"name": section, "first": position, "capacity": 0, "tiers": []}
+        )
+        area["capacity"] += 1
+        if tier_id not in area["tiers"]:
+            area["tiers"].append(tier_id)
+    for area in found.values():
+        area["tiers"].sort()
+    return list(found.values())
 
 
 def layout_document(event_id: int) -> Document | None:
@@ -97,7 +122,8 @@ def layout_document(event_id: int) -> Document | None:
     if document is None:
         return None
     if not shared:
-        shared_cache.set(key, (document.etag, document.body, document.sections), LAYOUT_SECONDS)
+        shared = (document.etag, document.body, document.sections, (), document.areas)
+        shared_cache.set(key, shared, LAYOUT_SECONDS)
     return _layouts.set(event_id, document)
 
 
@@ -129,6 +155,11 @@ def availability_document(event_id: int) -> Document | None:
     if kept is not MISSING and kept[0] == drawn_from:
         return kept[1]
     available = taken.seats - taken.held_count - taken.sold_count
+    now = timezone.now()
+    places_left = {
+        area["name"]: taken.free_between(area["first"], area["capacity"], now)
+        for area in layout.areas
+    }
     document = _document(
         {
             "event": event_id,
@@ -137,10 +168,14 @@ def availability_document(event_id: int) -> Document | None:
             "available": available,
             "held": _bits(taken.held),
             "sold": _bits(taken.sold),
+            "areas": places_left,
         }
     )
     document = Document(
-        document.etag, document.body, counts=(available, taken.held_count, taken.sold_count)
+        document.etag,
+        document.body,
+        counts=(available, taken.held_count, taken.sold_count),
+        areas=tuple(places_left.items()),
     )
     left = snapshot.snapshot_seconds() - (time.time() - taken.rendered_at)
     _availability.set(event_id, (drawn_from, document), seconds=left)

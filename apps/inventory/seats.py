@@ -25,8 +25,16 @@ from django.utils import timezone
 from apps.common.errors import InvalidRequest, NotFound, RuleBroken, TooManyRequests
 from apps.events.models import Event, PriceTier
 
-from . import seat_map, snapshot
-from .availability import AVAILABLE, FREE_SEAT_SQL, HELD, SOLD, free_seat_q, is_free
+from . import areas, seat_map, snapshot
+from .availability import (
+    AVAILABLE,
+    FREE_SEAT_SQL,
+    HELD,
+    SOLD,
+    free_seat_parts_sql,
+    free_seat_q,
+    is_free,
+)
 from .models import EventSeat, Hold, Seat
 
 SEATS = EventSeat._meta.db_table
@@ -39,10 +47,14 @@ HOLDS = Hold._meta.db_table
 def create_event_seats(event: Event, tier_of) -> int:
     """One EventSeat per seat of the event's venue that has none yet, priced by `tier_of(section,
     row)`, numbered in layout order (front to back, then left to right); set-based. Returns
-    how many were created."""
+    how many were created.
+
+    The places of standing areas come after every numbered seat, area by area (all places of
+    an area share one spot on the map, so section and number order them): apps.inventory.areas
+    relies on each area being one run of positions."""
     seats = list(
         Seat.objects.filter(venue_id=event.venue_id)
-        .order_by("y", "x", "id")
+        .order_by("standing", "y", "x", "section", "number", "id")
         .values_list("id", "section", "row")
     )
     if not seats:
@@ -75,6 +87,7 @@ def create_event_seats(event: Event, tier_of) -> int:
         batch_size=2000,
     )
     snapshot.forget_positions(event.pk)
+    areas.forget(event.pk)
     seat_map.forget_layout(event.pk)
     _forget_taken(event.pk)
     return len(created)
@@ -236,6 +249,126 @@ def hold_free_seats(user, event: Event, ids: list[int], db_now, *, locked: bool)
     hold._state.adding = False
     hold._state.db = connection.alias
     return hold, moved
+
+
+# A standing area: the first `quantity` free places of the area's run of positions that no
+# other buyer is locking this instant are locked, the hold inserted (only if there are that
+# many, and the buyer is not in the cool-down) and the places moved, in one statement on the
+# database clock. Concurrent buyers of one area so take different places instead of queueing
+# on the same ones.
+_HOLD_PLACES_SQL = f"""
+WITH picked AS (
+    SELECT es.id FROM {SEATS} es
+    WHERE es.event_id = %(event)s AND es.position BETWEEN %(first)s AND %(last)s
+      AND (({{available}}) OR ({{ran_out}})){{tier}}
+    ORDER BY es.position
+    LIMIT %(quantity)s
+    FOR UPDATE SKIP LOCKED
+), new_hold AS (
+    INSERT INTO {HOLDS}
+        (id, event_id, user_id, status, expires_at, extensions, created_at, updated_at)
+    SELECT %(hold)s, %(event)s, %(user)s, '{Hold.Status.ACTIVE}',
+           statement_timestamp() + %(minutes)s * interval '1 minute', 0,
+           statement_timestamp(), statement_timestamp()
+    WHERE (SELECT count(*) FROM picked) = %(quantity)s AND NOT EXISTS (
+        SELECT 1 FROM {HOLDS} r
+        WHERE r.user_id = %(user)s AND r.event_id = %(event)s
+          AND r.status = '{Hold.Status.RELEASED}'
+          AND r.ended_at > statement_timestamp() - %(cooldown)s * interval '1 second'
+    )
+    RETURNING id, expires_at, created_at
+), moved AS (
+    UPDATE {SEATS} s SET status = '{HELD}', hold_id = h.id, held_until = h.expires_at
+    FROM picked, new_hold h WHERE s.id = picked.id
+    RETURNING s.id, s.seat_id, s.price_tier_id
+)
+SELECT (SELECT count(*) FROM picked), h.expires_at, h.created_at,
+       m.id, st.section, st.row, st.number, st.x, st.y, t.price, t.name
+FROM (SELECT 1) AS one
+LEFT JOIN new_hold h ON true
+LEFT JOIN moved m ON true
+LEFT JOIN {Seat._meta.db_table} st ON st.id = m.seat_id
+LEFT JOIN {PriceTier._meta.db_table} t ON t.id = m.price_tier_id
+ORDER BY m.id
+"""  # noqa: S608 - built from constants only
+
+
+def hold_free_places(user, event: Event, first: int, count: int, quantity: int, tier_id=None):
+    """Holds `quantity` free places among the `count` positions from `first` on (a standing
+    area), of the tier `tier_id` if given. Returns (hold, lines), where lines are (event seat
+    id, section, row, number, x, y, price, tier name) of the places moved, or (None, [])
+    when fewer than `quantity` were free and not being taken by someone else this instant.
+    In the caller's transaction."""
+    cooldown = settings.TICKETING["HOLD_COOLDOWN_SECONDS"]
+    if connection.vendor != "postgresql":
+        return _hold_free_places_orm(user, event, first, count, quantity, tier_id, cooldown)
+    available, ran_out = free_seat_parts_sql("es")
+    sql = _HOLD_PLACES_SQL.format(
+        available=available,
+        ran_out=ran_out,
+        tier=" AND es.price_tier_id = %(tier)s" if tier_id else "",
+    )
+    hold_id = uuid.uuid4()
+    params = {
+        "hold": hold_id,
+        "event": event.pk,
+        "user": user.pk,
+        "first": first,
+        "last": first + count - 1,
+        "quantity": quantity,
+        "tier": tier_id,
+        "minutes": event.hold_minutes,
+        "cooldown": cooldown,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    picked, expires_at, created_at = rows[0][:3]
+    if picked < quantity:
+        return None, []
+    if expires_at is None:
+        raise hold_cooldown(cooldown)
+    hold = Hold(
+        id=hold_id,
+        user=user,
+        event=event,
+        expires_at=expires_at,
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    hold._state.adding = False
+    hold._state.db = connection.alias
+    return hold, [row[3:] for row in rows]
+
+
+def _hold_free_places_orm(user, event, first, count, quantity, tier_id, cooldown):
+    # SQLite serialises writers: nothing to lock or skip.
+    places = EventSeat.objects.filter(
+        event=event, position__gte=first, position__lt=first + count
+    ).filter(free_seat_q())
+    if tier_id:
+        places = places.filter(price_tier_id=tier_id)
+    ids = list(places.order_by("position").values_list("id", flat=True)[:quantity])
+    if len(ids) < quantity:
+        return None, []
+    hold, moved = hold_free_seats(user, event, ids, timezone.now(), locked=True)
+    if moved != quantity:
+        raise RuntimeError("places changed while SQLite was serialising writers")
+    lines = (
+        EventSeat.objects.filter(id__in=ids)
+        .order_by("id")
+        .values_list(
+            "id",
+            "seat__section",
+            "seat__row",
+            "seat__number",
+            "seat__x",
+            "seat__y",
+            "price_tier__price",
+            "price_tier__name",
+        )
+    )
+    return hold, list(lines)
 
 
 def lock_held_seats(hold: Hold) -> datetime:

@@ -8,7 +8,7 @@ from django.db.models.functions import Now
 from apps.common.errors import NotFound
 
 from .availability import free_seat_q
-from .models import EventSeat, Hold
+from .models import EventSeat, Hold, place_label
 
 PUBLIC_AVAILABLE = "available"
 PUBLIC_HELD = "held"
@@ -119,19 +119,23 @@ def active_hold_for(*, user, event_id) -> Hold | None:
 
 
 def hold_seat_lines(hold: Hold) -> list[dict]:
-    """The seats a hold has now, with prices: one query."""
-    return list(
+    """The seats a hold has now, with prices and what to show for each: one query."""
+    lines = list(
         EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD)
-        .order_by("seat__section", "seat__y", "seat__x")
+        .order_by("seat__section", "seat__y", "seat__x", "seat__number")
         .values(
             "id",
             section=F("seat__section"),
             row=F("seat__row"),
             number=F("seat__number"),
+            standing=F("seat__standing"),
             price=F("price_tier__price"),
             tier=F("price_tier__name"),
         )
     )
+    for line in lines:
+        line["label"] = place_label(line["section"], line["row"], line["number"], line["standing"])
+    return lines
 
 
 def hold_public_status(hold: Hold) -> str:

@@ -21,6 +21,12 @@ class HoldCreateSerializer(serializers.Serializer):
     )
     quantity = AsciiIntegerField(required=False, min_value=1, max_value=100)
     section = serializers.CharField(required=False, allow_blank=True, max_length=50)
+    area = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=50,
+        help_text="A general-admission (standing) area: hold `quantity` places in it.",
+    )
     price_tier = AsciiIntegerField(required=False, min_value=1)
 
     def validate(self, attrs):
@@ -36,6 +42,8 @@ class HoldSeatSerializer(serializers.Serializer):
     section = serializers.CharField()
     row = serializers.CharField()
     number = serializers.IntegerField()
+    standing = serializers.BooleanField(help_text="A place in a general-admission area.")
+    label = serializers.CharField(help_text="What to show: the seat, or the area.")
     price = serializers.DecimalField(max_digits=10, decimal_places=2)
     tier = serializers.CharField()
 

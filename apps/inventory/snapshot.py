@@ -64,6 +64,12 @@ def _bit(bits: bytearray, position: int) -> bool:
     return bool(bits[position >> 3] & (1 << (position & 7)))
 
 
+def _bits_between(bits: bytearray, first: int, count: int) -> int:
+    """Bits first .. first + count - 1 as an int (bit 0 is position `first`)."""
+    start, end = first >> 3, (first + count + 7) >> 3
+    return (int.from_bytes(bits[start:end], "little") >> (first & 7)) & ((1 << count) - 1)
+
+
 def _set_bit(bits: bytearray, position: int) -> None:
     bits[position >> 3] |= 1 << (position & 7)
 
@@ -101,6 +107,17 @@ class TakenSeats:
         """At least how many seats are free."""
         taken = self.sold_count + (self.held_count if self.holds_count(now) else 0)
         return self.seats - taken
+
+    def free_between(self, first: int, count: int, now) -> int:
+        """At least how many of the `count` seats from position `first` on are free (a
+        standing area, or the numbered seats). Seats newer than the render count as free."""
+        known = max(0, min(count, self.seats - first))
+        if known == 0:
+            return count
+        taken = _bits_between(self.sold, first, known)
+        if self.holds_count(now):
+            taken |= _bits_between(self.held, first, known)
+        return count - taken.bit_count()
 
     def shared(self) -> tuple:
         return (

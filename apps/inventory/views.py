@@ -45,10 +45,12 @@ def _event_url(event_id: int, **query) -> str:
 
 @require_POST
 def hold_create(request, event_id):
-    best = request.POST.get("mode") == "best"
+    mode = request.POST.get("mode")
+    best = mode in ("best", "area")  # a quantity: adjacent seats, or places in a standing area
+    area = ((request.POST.get("area") or "").strip() or None) if mode == "area" else None
     seat_ids = [_int_or_raw(v) for v in request.POST.getlist("seat")]
     quantity = _int_or_raw(request.POST.get("quantity", "")) if best else None
-    section = (request.POST.get("section") or "").strip() or None
+    section = None if area else (request.POST.get("section") or "").strip() or None
     tier = (request.POST.get("price_tier") or "").strip()
     price_tier_id = ascii_int(tier) if best else None
 
@@ -59,6 +61,7 @@ def hold_create(request, event_id):
                 event_id,
                 quantity=request.POST.get("quantity", ""),
                 section=section,
+                area=area,
                 price_tier=price_tier_id,
             )
         else:
@@ -76,6 +79,7 @@ def hold_create(request, event_id):
             event_seat_ids=None if best else seat_ids,
             quantity=quantity,
             section=section if best else None,
+            area=area,
             price_tier_id=price_tier_id,
             queue_pass=request.COOKIES.get(pass_cookie(event_id)),
         )

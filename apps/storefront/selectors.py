@@ -123,3 +123,19 @@ def seat_layout(event_id: int):
 def seat_availability(event_id: int):
     """The availability document of a public event, or None."""
     return seat_map.availability_document(event_id) if _public(event_id) else None
+
+
+def standing_areas(layout, availability, tiers) -> list[dict]:
+    """The event's standing areas as its page shows them: name, capacity, places left now
+    (from the availability answer, at most a second old) and the tiers they sell at."""
+    left = dict(availability.areas)
+    by_id = {tier.id: tier for tier in tiers}
+    return [
+        {
+            "name": area["name"],
+            "capacity": area["capacity"],
+            "left": left.get(area["name"], 0),
+            "tiers": [by_id[t] for t in area["tiers"] if t in by_id],
+        }
+        for area in layout.areas
+    ]

@@ -138,6 +138,18 @@ class LayoutTierSerializer(serializers.Serializer):
     colour = serializers.CharField()
 
 
+class LayoutAreaSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Hold places in it with {area, quantity}.")
+    first = serializers.IntegerField(
+        help_text="The bit of its first place in the availability bitsets (the places follow "
+        "the numbered seats, one area after another)."
+    )
+    capacity = serializers.IntegerField()
+    tiers = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Price tier ids its places sell at."
+    )
+
+
 class SeatLayoutSerializer(serializers.Serializer):
     event = serializers.IntegerField()
     version = serializers.CharField(help_text="Changes whenever the layout does.")
@@ -148,11 +160,12 @@ class SeatLayoutSerializer(serializers.Serializer):
     seats = serializers.ListField(
         child=serializers.ListField(),
         help_text=(
-            "Every seat in layout order (front to back, then left to right), as "
+            "Every numbered seat in layout order (front to back, then left to right), as "
             "[id, section, row, number, x, y, price tier id]. The n-th seat is bit n of the "
             "availability bitsets."
         ),
     )
+    areas = LayoutAreaSerializer(many=True)
 
 
 class SeatAvailabilitySerializer(serializers.Serializer):
@@ -167,3 +180,6 @@ class SeatAvailabilitySerializer(serializers.Serializer):
         )
     )
     sold = serializers.CharField(help_text="Base64 bitset of the sold seats, as `held`.")
+    areas = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Places left in each standing area, by name."
+    )

@@ -92,11 +92,12 @@ def event_detail(request, slug):
     # of the API (apps.inventory.seat_map): cacheable, and the same for every buyer.
     layout = selectors.seat_layout(event.id)
     availability = selectors.seat_availability(event.id)
-    sections, counts = [], {"available": 0, "held": 0, "sold": 0}
+    sections, counts, areas = [], {"available": 0, "held": 0, "sold": 0}, []
     if layout is not None:
         sections = list(layout.sections)
         available, held, sold = availability.counts
         counts = {"available": available, "held": held, "sold": sold}
+        areas = selectors.standing_areas(layout, availability, tiers)
     hold = inventory_selectors.active_hold_for(user=request.user, event_id=event.id)
     now = timezone.now()
     return render(
@@ -106,6 +107,7 @@ def event_detail(request, slug):
             "event": event,
             "tiers": tiers,
             "sections": sections,
+            "areas": areas,
             "counts": counts,
             "hold": hold,
             "has_queue_pass": passes.cookie_name(event.id) in request.COOKIES,
@@ -114,6 +116,7 @@ def event_detail(request, slug):
             "best": {
                 "quantity": _int_param(request, "quantity", default=2),
                 "section": request.GET.get("section", ""),
+                "area": request.GET.get("area", ""),
                 "price_tier": _int_param(request, "price_tier", default=None),
             },
             "seat_data": {

@@ -9,8 +9,9 @@ A request for seats goes down the layers until one of them decides:
   nothing, with a very short wait; a loser gets 409 `seat_busy` at once. Efficiency only: with
   Redis down, holds go on through layer 2 alone, logged and counted.
 - **Layer 2, PostgreSQL row locks, the guarantee** (`claim` for chosen seats,
-  `best_available` for a quantity): one short transaction decides from the locked rows and the
-  database clock and moves the seats with a conditional update whose count is checked.
+  `best_available` for a quantity, `standing` for places in a general-admission area): one
+  short transaction decides from the locked rows and the database clock and moves the seats
+  with a conditional update whose count is checked.
 - **Layer 3, constraints, the backstop** (`claim.one_hold_per_buyer` and the models): even a
   broken code path cannot sell a seat twice or give a buyer two live holds.
 
@@ -44,6 +45,7 @@ from .lifecycle import (
 from .locks import SeatsBusy, seat_locks
 from .refusals import StaleHoldInTheWay, active_hold_exists, seat_busy
 from .snapshot_refusal import refuse_seats_known_taken
+from .standing import hold_standing_places
 
 __all__ = [
     "Sale",
@@ -67,9 +69,11 @@ def hold_seats(
     quantity=None,
     section=None,
     price_tier_id=None,
+    area=None,
     queue_pass=None,
 ) -> Hold:
-    """Holds the given event seats, or `quantity` adjacent best-available ones, for this buyer.
+    """Holds the given event seats, `quantity` adjacent best-available ones, or `quantity`
+    places in the standing `area`, for this buyer.
     The hold comes back with `seat_lines`, what its response shows. An event with its waiting
     room on needs the buyer's `queue_pass` (apps.waitingroom.passes); the flag comes with the
     sale facts, so an event without a room pays nothing for it."""
@@ -83,6 +87,17 @@ def hold_seats(
             ids = _chosen_ids(event, event_seat_ids)
             return _retrying_after_stale_hold(user, event, lambda: _hold_chosen(user, event, ids))
         _check_count(event, _whole_number(quantity))
+        if area is not None:
+            if section is not None:
+                raise InvalidRequest(
+                    "Give either a section or a standing area, not both.",
+                    code="section_or_area",
+                )
+            return _retrying_after_stale_hold(
+                user,
+                event,
+                lambda: hold_standing_places(user, event, quantity, area, price_tier_id),
+            )
         return _retrying_after_stale_hold(
             user,
             event,

@@ -101,7 +101,8 @@ class FreeSeats:
     FROM {EventSeat._meta.db_table} es
     JOIN {Seat._meta.db_table} s ON s.id = es.seat_id
     JOIN {PriceTier._meta.db_table} t ON t.id = es.price_tier_id
-    WHERE es.event_id = %(event)s AND es.position > %(after)s AND {{part}}{{filters}}
+    WHERE es.event_id = %(event)s AND es.position > %(after)s AND NOT s.standing
+      AND {{part}}{{filters}}
     ORDER BY es.position
     LIMIT %(limit)s
     """  # noqa: S608 - built from constants only
@@ -113,7 +114,7 @@ class FreeSeats:
         self.statements = [
             self._SQL.format(part=p, filters=filters) for p in free_seat_parts_sql("es")
         ]
-        seats = EventSeat.objects.filter(event=event)
+        seats = EventSeat.objects.filter(event=event, seat__standing=False)
         if section:
             seats = seats.filter(seat__section=section)
         if price_tier_id:
@@ -178,7 +179,7 @@ def _venue_shape(event: Event) -> tuple[float, int]:
     key = f"venue-shape:{event.venue_id}"
     shape = shared_cache.get(key)
     if shape is None:
-        venue_seats = Seat.objects.filter(venue_id=event.venue_id)
+        venue_seats = Seat.objects.filter(venue_id=event.venue_id, standing=False)
         bounds = venue_seats.aggregate(left=Min("x"), right=Max("x"))
         widest = (
             venue_seats.values("section", "row")

@@ -23,7 +23,7 @@ from apps.common.errors import InvalidRequest
 from apps.events.models import Event, PriceTier
 
 from .. import seats, snapshot
-from ..models import EventSeat, Hold, Seat
+from ..models import EventSeat, Hold, Seat, place_label
 from .refusals import StaleHoldInTheWay, active_hold_exists, seats_unavailable
 
 logger = logging.getLogger("apps.inventory.holds")
@@ -41,6 +41,7 @@ class SeatLine:
     y: float
     price: Decimal
     tier: str
+    standing: bool = False  # a place in a general-admission area
 
     def shown(self) -> dict:
         return {
@@ -48,6 +49,8 @@ class SeatLine:
             "section": self.section,
             "row": self.row,
             "number": self.number,
+            "standing": self.standing,
+            "label": place_label(self.section, self.row, self.number, self.standing),
             "price": self.price,
             "tier": self.tier,
         }

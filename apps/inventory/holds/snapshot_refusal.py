@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from apps.events.models import Event
 
-from .. import snapshot
+from .. import areas, snapshot
 from .refusals import no_block, seats_unavailable
 
 
@@ -31,9 +31,12 @@ def refuse_seats_known_taken(user, event: Event, ids: list[int]) -> None:
 
 
 def refuse_known_sold_out(user, event: Event, quantity: int, section) -> None:
-    """Best available after a sell-out: fewer free seats in the whole event than asked for."""
+    """Best available after a sell-out: fewer free numbered seats in the whole event than asked
+    for (standing places come after them in the layout order: apps.inventory.areas)."""
     taken = _snapshot(event)
-    if taken is not None and user.pk not in taken.holders and taken.free(timezone.now()) < quantity:
+    if taken is None or user.pk in taken.holders:
+        return
+    if taken.free_between(0, areas.places(event.pk).seated, timezone.now()) < quantity:
         raise no_block(quantity, section)
 
 
