@@ -175,9 +175,8 @@ def test_the_event_page_shows_the_area_and_holds_places(client):
     assert "12</strong> of 12 places left" in page
     buyer = UserFactory()
     client.force_login(buyer)
-    response = client.post(
-        reverse("holds:create", args=[event.id]), {"mode": "area", "area": "Standing", "quantity": "3"}
-    )
+    form = {"mode": "area", "area": "Standing", "quantity": "3"}
+    response = client.post(reverse("holds:create", args=[event.id]), form)
     hold = Hold.objects.get(user=buyer, status="active")
     assert response.status_code == 302 and str(hold.id) in response["Location"]
     assert EventSeat.objects.filter(hold=hold).count() == 3

@@ -60,7 +60,10 @@ def test_forty_buyers_for_the_last_twenty_places_sell_exactly_the_capacity():
     # Everyone who got a place pays at the same moment.
     payers = {hold.id: hold.user for hold in holds}
     paid = run_at_once(
-        [lambda h=h, u=u: confirm_booking(user=u, hold_id=h, card=card()) for h, u in payers.items()]
+        [
+            lambda h=h, u=u: confirm_booking(user=u, hold_id=h, card=card())
+            for h, u in payers.items()
+        ]
     )
     assert all(error is None for _, error in paid), [e for _, e in paid if e]
     assert sold_places(event) == CAPACITY
@@ -98,9 +101,7 @@ def test_mixed_quantities_never_hold_more_than_is_left():
             refused_wanted.append(quantity)
     left = CAPACITY - ALREADY_SOLD - held
     assert held <= CAPACITY - ALREADY_SOLD
-    assert Hold.objects.filter(event=event, status="active").count() == BUYERS - len(
-        refused_wanted
-    )
+    assert Hold.objects.filter(event=event, status="active").count() == BUYERS - len(refused_wanted)
     # Nobody was refused while enough places for them were left.
     assert all(quantity > left for quantity in refused_wanted), (left, refused_wanted)
     assert_no_seat_taken_twice(event)
