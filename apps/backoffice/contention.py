@@ -17,7 +17,7 @@ from apps.common.errors import InvalidRequest, NotFound
 from apps.common.parsing import ascii_int, is_ascii_digits
 from apps.events.models import Event
 from apps.inventory.lockstats import WAIT_BUCKET_COLUMNS, WAIT_BUCKETS_MS
-from apps.inventory.models import EventSeat, LockStat
+from apps.inventory.models import EventSeat, LockStat, place_label
 
 # The windows offered to staff, in minutes.
 WINDOWS = {15: "15 minutes", 60: "1 hour", 360: "6 hours", 1440: "24 hours", 10080: "7 days"}
@@ -137,6 +137,8 @@ def _series(per_minute: list[dict], win: Window) -> list[dict]:
 
 
 def _seat_label(row: dict) -> str:
+    if row.get("standing"):
+        return place_label(row["section"], row["row"], row["number"], True)
     return f"{row['section']} row {row['row']} seat {row['number']}"
 
 
@@ -169,6 +171,7 @@ def _hottest_seats(stats, limit: int) -> list[dict]:
             section=F("event_seat__seat__section"),
             row=F("event_seat__seat__row"),
             number=F("event_seat__seat__number"),
+            standing=F("event_seat__seat__standing"),
         )
         .annotate(**_sums())
         .order_by("-s_failed", "-s_attempts", "-s_degraded", "event_seat_id")[:limit]
@@ -211,7 +214,11 @@ def seat_contention(*, event_seat_id, minutes=None, now=None) -> dict:
     seat = (
         EventSeat.objects.filter(pk=event_seat_id)
         .values(
-            "event_id", section=F("seat__section"), row=F("seat__row"), number=F("seat__number")
+            "event_id",
+            section=F("seat__section"),
+            row=F("seat__row"),
+            number=F("seat__number"),
+            standing=F("seat__standing"),
         )
         .first()
     )

@@ -1,5 +1,5 @@
-"""Demo data: three venues with generated seat layouts, three events on sale with tiered prices,
-a staff account and a buyer account. What `manage.py seed_demo` (and `make run`) loads.
+"""Demo data: three venues with generated seat layouts and a standing-only club, four events on
+sale with tiered prices (one general admission), a staff account and a buyer account. What `manage.py seed_demo` (and `make run`) loads.
 
 Idempotent: whatever already exists is left exactly as it is, so running it again changes
 nothing, and an event staff have since edited, cancelled or sold out stays that way."""
@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from apps.events import services as event_services
 from apps.events.models import Event, Venue
-from apps.inventory.layouts import generate_seat_layout
+from apps.inventory.layouts import add_standing_area, generate_seat_layout
 from apps.inventory.models import Seat
 from apps.inventory.publishing import publish_event
 
@@ -51,6 +51,13 @@ VENUES = [
         "sections": ["A", "B", "C"],
         "rows": 8,
         "seats_per_row": 10,
+    },
+    {
+        "name": "Columbiahalle",
+        "city": "Berlin",
+        "address": "Columbiadamm 13-21, 10965 Berlin",
+        "sections": [],
+        "standing": {"Standing": 1500},
     },
 ]
 
@@ -98,6 +105,17 @@ EVENTS = [
         "assignments": [("Golden circle", "B", range(1, 3)), ("Stalls", "B", None)]
         + [("Stalls", s, range(1, 5)) for s in ("A", "C")],
     },
+    {
+        "slug": "indie-night-berlin",
+        "title": "Indie Night",
+        "venue": ("Columbiahalle", "Berlin"),
+        "in_days": 14,
+        "at": time(20, 30),
+        "description": "Three bands, one floor, no seats: general admission.",
+        "max_seats_per_order": 6,
+        "tiers": [("Standing", "32.00", "#7c3aed")],
+        "assignments": [],
+    },
 ]
 
 
@@ -138,6 +156,10 @@ def _venue(spec: dict, result: DemoResult) -> Venue:
     result.venues_created += created
     have = set(Seat.objects.filter(venue=venue).values_list("section", flat=True).distinct())
     missing = [s for s in spec["sections"] if s not in have]
+    for area, capacity in spec.get("standing", {}).items():
+        if area not in have:
+            add_standing_area(venue=venue, name=area, capacity=capacity)
+            result.seats_created += capacity
     if missing:
         layout = generate_seat_layout(
             venue=venue,

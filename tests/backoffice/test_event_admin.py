@@ -70,8 +70,8 @@ def test_layout_generator_creates_the_seats_and_says_so(admin_client):
     change_page = admin_client.get(response.url)
     summary = change_page.context["sections"]
     assert summary == [
-        {"section": "A", "rows": 3, "seats": 12},
-        {"section": "B", "rows": 3, "seats": 12},
+        {"section": "A", "standing": False, "rows": 3, "seats": 12},
+        {"section": "B", "standing": False, "rows": 3, "seats": 12},
     ]
     assert b"Seats per section" in change_page.content
     seats_of_b = reverse("admin:inventory_seat_changelist") + f"?venue__id__exact={venue.pk}"

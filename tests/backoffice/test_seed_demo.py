@@ -35,12 +35,13 @@ def test_seed_demo_loads_a_shop_ready_to_sell():
     philharmonie = Venue.objects.get(name="Philharmonie", city="Berlin")
     assert Seat.objects.filter(venue=philharmonie).count() == 360
     events = list(Event.objects.select_related("venue"))
-    assert len(events) == 3
+    assert len(events) == 4
     assert {e.status for e in events} == {Event.Status.ON_SALE}
     assert len({e.venue.city for e in events}) == 3
-    assert len({e.starts_at.date() for e in events}) == 3
+    assert len({e.starts_at.date() for e in events}) == 4
     assert all(e.starts_at > timezone.now() for e in events)
-    for event in events:
+    seated = [e for e in events if e.slug != "indie-night-berlin"]
+    for event in seated:
         tiers = list(event.price_tiers.all())
         assert 2 <= len(tiers) <= 3
         assert len({t.colour for t in tiers}) == len(tiers)
@@ -56,6 +57,10 @@ def test_seed_demo_loads_a_shop_ready_to_sell():
         }
         for section in {s for s, _ in prices}:
             assert prices[(section, "1")] > prices[(section, "8")], (event, section)
+    # One general-admission event: a standing floor and no numbered seats.
+    indie = next(e for e in events if e.slug == "indie-night-berlin")
+    places = EventSeat.objects.filter(event=indie)
+    assert places.count() == places.filter(seat__standing=True).count() == 1500
 
     admin = User.objects.get(email=demo.ADMIN_EMAIL)
     assert admin.is_staff and admin.is_superuser and admin.check_password(demo.ADMIN_PASSWORD)

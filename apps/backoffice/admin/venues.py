@@ -16,7 +16,7 @@ from django.utils.html import format_html
 
 from apps.common.errors import ShopError
 from apps.events.models import Event, Venue
-from apps.inventory.layouts import generate_seat_layout
+from apps.inventory.layouts import add_standing_area, generate_seat_layout
 from apps.inventory.models import Seat
 
 
@@ -31,10 +31,10 @@ def add_service_error(form: forms.Form, exc: ShopError) -> None:
 
 
 def section_summary(venue_id) -> list[dict]:
-    """Rows and seats per section of a venue, in one query."""
+    """Rows and seats per section of a venue (places, for a standing area), in one query."""
     return list(
         Seat.objects.filter(venue_id=venue_id)
-        .values("section")
+        .values("section", "standing")
         .annotate(rows=Count("row", distinct=True), seats=Count("id"))
         .order_by("section")
     )
@@ -72,6 +72,15 @@ class SeatLayoutForm(forms.Form):
 
     def clean_sections(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["sections"].split(",") if name.strip()]
+
+
+class StandingAreaForm(forms.Form):
+    name = forms.CharField(
+        label="Area name", max_length=50, help_text="e.g. <em>Standing</em> or <em>Floor</em>."
+    )
+    capacity = forms.IntegerField(
+        label="Capacity", help_text="How many people the area admits: never more are sold."
+    )
 
 
 @admin.register(Venue)
@@ -133,8 +142,20 @@ class VenueAdmin(admin.ModelAdmin):
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
         if not self.has_change_permission(request, venue):
             raise PermissionDenied
-        form = SeatLayoutForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
+        adding_area = request.method == "POST" and "add_area" in request.POST
+        form = SeatLayoutForm(None if adding_area else (request.POST or None))
+        area_form = StandingAreaForm(request.POST if adding_area else None, prefix="area")
+        if adding_area and area_form.is_valid():
+            try:
+                area = add_standing_area(venue=venue, **area_form.cleaned_data)
+            except ShopError as exc:
+                add_service_error(area_form, exc)
+            else:
+                message = f"Created the standing area {area.name} for {area.capacity} people."
+                self.log_change(request, venue, message)
+                self.message_user(request, message, messages.SUCCESS)
+                return redirect("admin:events_venue_change", venue.pk)
+        if request.method == "POST" and not adding_area and form.is_valid():
             data = form.cleaned_data
             try:
                 layout = generate_seat_layout(
@@ -155,15 +176,16 @@ class VenueAdmin(admin.ModelAdmin):
                 return redirect("admin:events_venue_change", venue.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Generate seat layout",
+            "title": "Seat layout and standing areas",
             "subtitle": str(venue),
             "opts": self.opts,
             "original": venue,
             "form": form,
+            "area_form": area_form,
             "sections": section_summary(venue.pk),
             "events_on_sale": list(
                 venue.events.filter(status=Event.Status.ON_SALE).values_list("title", flat=True)
             ),
-            "media": self.media + form.media,
+            "media": self.media + form.media + area_form.media,
         }
         return TemplateResponse(request, "admin/backoffice/venue_layout.html", context)
