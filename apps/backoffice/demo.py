@@ -1,5 +1,6 @@
 """Demo data: three venues with generated seat layouts and a standing-only club, four events on
-sale with tiered prices (one general admission), a staff account and a buyer account. What `manage.py seed_demo` (and `make run`) loads.
+sale with tiered prices (one general admission), a staff account and a buyer account. What
+`manage.py seed_demo` (and `make run`) loads.
 
 Idempotent: whatever already exists is left exactly as it is, so running it again changes
 nothing, and an event staff have since edited, cancelled or sold out stays that way."""
