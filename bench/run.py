@@ -39,6 +39,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.standing import StandingRush, create_standing_event  # noqa: E402
+
 RESULTS = ROOT / "bench" / "results"
 VENV_BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -104,6 +108,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     )
     p.add_argument("--big-buyers", type=int, default=int(env("BENCH_BIG_BUYERS", 8000)))
     p.add_argument("--skip-big", action="store_true", help="no stadium rush")
+    p.add_argument("--skip-standing", action="store_true", help="no general-admission rush")
     p.add_argument("--skip-scaleout", action="store_true")
     p.add_argument("--skip-sweep", action="store_true")
     p.add_argument("--quick", action="store_true", help="small sizes for a fast try-out")
@@ -809,6 +814,29 @@ async def phase_rush(args, ports, event_id, layout, tokens, tag) -> dict:
     return {"recorder": recorder, "rush": rush, "outcomes": outcomes, "elapsed": elapsed}
 
 
+async def phase_standing_rush(args, ports, event_id, tokens, tag) -> dict:
+    recorder = Recorder()
+    async with client_session(args.concurrency) as session:
+        client = Client(session, ports, recorder, time.perf_counter() + args.rush_timeout)
+        rush = StandingRush(
+            args,
+            event_id,
+            tokens,
+            client,
+            tag,
+            card=SUCCESS_CARD,
+            quantities=QUANTITIES,
+            weights=QUANTITY_WEIGHTS,
+        )
+        started = time.perf_counter()
+        outcomes = await asyncio.wait_for(
+            run_journeys(len(tokens), args.concurrency, rush.journey),
+            timeout=args.rush_timeout + 30,
+        )
+        elapsed = time.perf_counter() - started
+    return {"recorder": recorder, "rush": rush, "outcomes": outcomes, "elapsed": elapsed}
+
+
 async def phase_baseline(args, port, event_id, layout, buyers) -> dict:
     recorder = Recorder()
     async with client_session(args.concurrency) as session:
@@ -1262,6 +1290,14 @@ def evaluate_targets(results: dict) -> list[dict]:
             "hold",
             1.0,
         )
+    inv_ga = results.get("ga_invariants")
+    if inv_ga:
+        add(
+            "general admission: invariants",
+            "0 sold/held twice, all gone",
+            _inv_text(inv_ga),
+            invariants_ok(inv_ga),
+        )
     return targets
 
 
@@ -1334,6 +1370,8 @@ def print_table(results: dict):
         "baseline",
         "hold",
         "booking",
+        "ga_hold",
+        "ga_booking",
         "big_hold",
         "big_booking",
         "big_availability",
@@ -1421,6 +1459,9 @@ def main(argv=None) -> int:
     warm_event, warm_layout = create_event("warmup", 2, 100)
     warm2_event, warm2_layout = create_event("warmup2", 2, 100)
     scale_event, scale_layout = create_event("scaleout", args.rows, args.seats_per_row)
+    standing_event = None
+    if not args.skip_standing:
+        standing_event = create_standing_event("standing", args.rows * args.seats_per_row)
     big_event = big_layout = None
     if not args.skip_big:
         big_event, big_layout = create_event("stadium", args.big_rows, args.big_seats_per_row)
@@ -1530,6 +1571,24 @@ def main(argv=None) -> int:
         )
         results["phases"]["seat_map_304"] = summarise(rec.samples)
         read_availability("availability", rush_event)
+
+        if standing_event is not None:
+            places = args.rows * args.seats_per_row
+            print(f"phase: general-admission rush (one area of {places} places)", flush=True)
+            ga = measured(
+                "standing_rush",
+                [shop],
+                phase_standing_rush(args, [port], standing_event, tokens[: args.buyers], "ga"),
+                ["hold", "booking"],
+                lambda out: len(out["recorder"].samples),
+            )
+            rec = ga["recorder"]
+            results["phases"]["ga_hold"] = summarise(rec.of("hold"))
+            results["phases"]["ga_booking"] = summarise(rec.of("booking"))
+            results["phases"]["ga_rush_all"] = summarise(rec.samples, ga["elapsed"])
+            timelines["standing"] = timeline(rec.samples)
+            results["ga_invariants"] = check_invariants(standing_event, ga["rush"], ga["outcomes"])
+            connection.close()
 
         if big_event is not None:
             print(f"phase: stadium rush ({args.big_rows * args.big_seats_per_row} seats)")
