@@ -61,6 +61,16 @@ assert EventSeat.objects.filter(id__in=ids[:2], status="sold").count() == 2
 Hold.objects.filter(pk=best.pk).update(expires_at=past)
 assert expire_holds() == 1
 assert not EventSeat.objects.filter(status="held").exists()
+
+# General admission: the demo's standing floor, through the ORM twin of the places statement.
+floor = Event.objects.get(slug="indie-night-berlin")
+places = hold_seats(user=bob, event_id=floor.id, quantity=3, area="Standing")
+assert [line["standing"] for line in places.seat_lines] == [True] * 3, places.seat_lines
+assert EventSeat.objects.filter(hold_id=places.pk, seat__standing=True).count() == 3
+booking = confirm_booking(user=bob, hold_id=places.id, card=card)
+assert booking.tickets.count() == 3
+event = floor
+assert refused(user=ann, quantity=1, area="Pit") == "unknown_area"
 print("ok")
 """
 
