@@ -22,10 +22,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {
-        scope: "10000/min"
-        for scope in ("auth", "signup", "password_reset", "password_reset_address", "account_change")
-    },
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(
+        ("auth", "signup", "password_reset", "password_reset_address", "account_change"),
+        "10000/min",
+    ),
 }
 TICKETING = {  # noqa: F405
     **TICKETING,  # noqa: F405
