@@ -90,8 +90,14 @@ class PasswordResetAcceptedSerializer(serializers.Serializer):
 
 
 class PasswordResetConfirmSerializer(serializers.Serializer):
-    uid = serializers.CharField(max_length=64, help_text="The `uid` part of the e-mailed link.")
-    token = serializers.CharField(max_length=128, help_text="The `token` part of the link.")
+    # Not trimmed: whatever was sent is checked as the link, and a blank one is a 422 like any
+    # other link that is not ours.
+    uid = serializers.CharField(
+        max_length=64, trim_whitespace=False, help_text="The `uid` part of the e-mailed link."
+    )
+    token = serializers.CharField(
+        max_length=128, trim_whitespace=False, help_text="The `token` part of the link."
+    )
     new_password = _password_field(STRENGTH_HELP)
 
 

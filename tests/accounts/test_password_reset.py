@@ -3,6 +3,7 @@ server, the one-time link followed in the page and in the API, the new password;
 a reused link refused; the same answer, and no mail, for an address without an account; the
 throttles; old sessions and tokens revoked. Transactional: the mail is enqueued on commit."""
 
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -175,9 +176,20 @@ def test_a_malformed_request_is_a_400_and_a_made_up_link_a_422(smtp_server):
     response = APIClient().post(CONFIRM, {"uid": "MQ", "new_password": NEW_PASSWORD}, format="json")
     assert response.status_code == 400 and "token" in response.json()["fields"]
     user = UserFactory()
-    for uid, token in (("MQ", "abc-def"), ("%%%", "x"), ("OTk5OTk5OTk", "c9k2-0123")):
-        response = confirm({"uid": uid, "token": token})
-        assert response.status_code == 422 and response.json()["code"] == "invalid_reset_link"
+    made_up = [
+        ("MQ", "abc-def"),
+        ("%%%", "x"),
+        ("OTk5OTk5OTk", "c9k2-0123"),
+        ("OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "c9k2-0123"),  # past any id the table can hold
+        ("MQ", "c9k2-\U0001f39f"),
+        ("TQé", "c9k2-0123"),
+        (" ", " "),
+    ]
+    for uid, token in made_up:
+        body = json.dumps({"uid": uid, "token": token, "new_password": NEW_PASSWORD})
+        response = APIClient().post(CONFIRM, body, content_type="application/json")
+        assert response.status_code == 422, (uid, token, response.json())
+        assert response.json()["code"] == "invalid_reset_link"
     assert Client().get("/accounts/reset/MQ/abc-def/").status_code == 400
     assert token_pair(user.email, DEFAULT_PASSWORD).status_code == 200
     assert not smtp_server.messages
