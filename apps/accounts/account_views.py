@@ -93,11 +93,11 @@ def password_reset(request):
     if request.method == "POST":
         try:
             throttles.check_reset_request(request, email)
-            # A malformed address gets the same answer: it has no account either.
             reset.request_password_reset(email=email, base_url=request.build_absolute_uri("/"))
-        except TooManyRequests as exc:
-            context = {"email": email, "error": exc.detail}
-            return render(request, "accounts/password_reset.html", context, status=429)
+        except (TooManyRequests, InvalidRequest) as exc:
+            error = exc.extra.get("fields", {}).get("email", [exc.detail])[0]
+            context = {"email": email, "error": error}
+            return render(request, "accounts/password_reset.html", context, status=exc.status_code)
         return redirect("accounts:password-reset-sent")
     return render(request, "accounts/password_reset.html", {"email": email})
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from . import selectors
 from .models import User
 
 logger = logging.getLogger(__name__)
@@ -49,12 +50,13 @@ def reset_link_path(user: User) -> str:
     return reverse("accounts:password-reset-confirm", kwargs={"uidb64": uid, "token": token})
 
 
-def send_password_reset(user_id: int, base_url: str) -> bool:
-    """Sends a reset link to the account's address, if it may still reset its password. The
-    token is made here, at sending time, from the account as it is now."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.has_usable_password():
-        logger.info("password reset not sent: account gone or locked user=%s", user_id)
+def send_password_reset(email: str, base_url: str) -> bool:
+    """Sends a reset link to the address if an account may reset its password with it; for any
+    other address, nothing (and only the log says so). The token is made here, at sending time,
+    from the account as it is now."""
+    user = selectors.account_for_password_reset(email)
+    if user is None:
+        logger.info("password reset asked for an address without an account")
         return False
     context = {
         "user": user,

@@ -1,23 +1,20 @@
 """Password reset: a one-time link by e-mail, then a new password. The same for the pages and
 the API. Nothing tells whether an address has an account: asking for a link always gets the
-same answer, and the work done in the request is the same read either way (the message is made
-and sent by the worker)."""
+same answer after the same work (the account is looked up, and the message made and sent, by
+the worker)."""
 
 import logging
 
 from axes.utils import reset as reset_login_failures
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 
 from apps.common.errors import RuleBroken
 
-from . import selectors
 from .models import User
-from .services import set_new_password
+from .services import clean_email, set_new_password
 from .tasks import send_password_reset_task
 
 logger = logging.getLogger(__name__)
@@ -38,24 +35,13 @@ class InvalidResetLink(RuleBroken):
 
 
 def request_password_reset(*, email: str, base_url: str) -> None:
-    """Has the worker send a reset link if an active account with a password has this address
-    (in any case); otherwise does nothing, and says so only to the log. `base_url` is where the
-    request came in, used for the link unless SITE_URL is set."""
-    email = selectors.normalize_email(email)
-    user_id = (
-        # Lower(email) = the address: the unique index on Lower(email) answers it, in the same
-        # time for any address.
-        User.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email, is_active=True)
-        .exclude(password__startswith=UNUSABLE_PASSWORD_PREFIX)  # no password login at all
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if user_id is None:
-        logger.info("password reset asked for an address without an account")
-        return
-    transaction.on_commit(lambda: send_password_reset_task.delay(user_id, base_url), robust=True)
-    logger.info("password reset requested user=%s", user_id)
+    """Has the worker send a reset link to this address if an active account with a password
+    has it. The request itself does the same whatever the address: it enqueues the same task,
+    which looks the account up (a request that read the account and enqueued only for a known
+    address answered a registered address measurably later). `base_url` is where the request
+    came in, used for the link unless SITE_URL is set."""
+    email = clean_email(email)  # a malformed address is a 400: it can have no account
+    transaction.on_commit(lambda: send_password_reset_task.delay(email, base_url), robust=True)
 
 
 def user_for_link(uidb64: str, token: str, *, lock: bool = False) -> User:

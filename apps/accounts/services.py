@@ -170,7 +170,8 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
     return user
 
 
-def _clean_new_email(email: str) -> str:
+def clean_email(email: str) -> str:
+    """The address in its one spelling, or InvalidRequest (400) for a malformed one."""
     email = selectors.normalize_email(email)
     problems: list[str] = []
     if not email:
@@ -192,7 +193,7 @@ def change_email(*, user: User, current_password: str, new_email: str) -> User:
     (on commit, by the worker). The same address again changes nothing. A 400 for a malformed
     address, a 422 `wrong_password` or `email_taken`. Reset links sent to the old address stop
     working (the address is part of their hash)."""
-    email = _clean_new_email(new_email)
+    email = clean_email(new_email)
     _check_current_password(user, current_password)
     if email == user.email:
         return user

@@ -21,8 +21,10 @@ RETRY = {
 
 
 @shared_task(**RETRY)
-def send_password_reset_task(user_id: int, base_url: str) -> bool:
-    return emails.send_password_reset(user_id, base_url)
+def send_password_reset_task(email: str, base_url: str) -> bool:
+    """Takes the address asked about, not an account id: looking the account up here keeps the
+    request's work the same whether or not the address has one."""
+    return emails.send_password_reset(email, base_url)
 
 
 @shared_task(**RETRY)

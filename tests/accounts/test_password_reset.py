@@ -191,6 +191,8 @@ def test_a_malformed_request_is_a_400_and_a_made_up_link_a_422(smtp_server):
         assert response.status_code == 422, (uid, token, response.json())
         assert response.json()["code"] == "invalid_reset_link"
     assert Client().get("/accounts/reset/MQ/abc-def/").status_code == 400
+    page = Client().post("/accounts/password/reset/", {"email": "not an address"})
+    assert page.status_code == 400 and b"Enter a valid email address." in page.content
     assert token_pair(user.email, DEFAULT_PASSWORD).status_code == 200
     assert not smtp_server.messages
 
