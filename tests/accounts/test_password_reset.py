@@ -292,3 +292,20 @@ def test_the_same_link_used_twice_at_once_sets_one_password(smtp_server):
     assert statuses == [204, 422], outcomes
     winner = passwords[[status for status, _ in outcomes].index(204)]
     assert token_pair(user.email, winner).status_code == 200
+
+
+def test_with_the_mail_server_down_the_answer_is_the_same(smtp_server, settings):
+    user = UserFactory()
+    settings.EMAIL_PORT = _closed_port()
+    response = ask(user.email)
+    assert response.status_code == 202  # the send failed, was retried, and was logged
+    assert response.json() == ask("nobody@example.com").json()
+    assert not smtp_server.messages
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
