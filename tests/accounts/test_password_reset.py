@@ -309,3 +309,12 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def test_links_name_the_site_url_when_it_is_set(smtp_server, settings):
+    settings.SITE_URL = "https://tickets.example.com"
+    user = UserFactory()
+    ask(user.email)
+    link = reset_link(smtp_server, user)
+    assert link.startswith("https://tickets.example.com/accounts/reset/")
+    assert confirm(link_parts(link)).status_code == 204
