@@ -9,9 +9,20 @@ from rest_framework_simplejwt import views as jwt_views
 from apps.common.api_schema import ERROR_RESPONSES, ErrorSerializer
 from apps.common.throttles import FailOpenScopedRateThrottle
 
-from . import services
+from . import reset, services, throttles
 from .lockout import lockout_response
-from .serializers import LogoutSerializer, RegisteredSerializer, RegisterSerializer, UserSerializer
+from .serializers import (
+    EmailChangeSerializer,
+    LogoutSerializer,
+    PasswordChangeSerializer,
+    PasswordResetAcceptedSerializer,
+    PasswordResetConfirmSerializer,
+    PasswordResetRequestSerializer,
+    RegisteredSerializer,
+    RegisterSerializer,
+    TokenPairSerializer,
+    UserSerializer,
+)
 
 THROTTLED = {
     429: OpenApiResponse(ErrorSerializer, description="Too many attempts; see Retry-After")
@@ -135,3 +146,128 @@ class MeApi(APIView):
     )
     def get(self, request):
         return Response(UserSerializer(request.user).data)
+
+
+class PasswordResetApi(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+
+    @extend_schema(
+        operation_id="auth_password_reset",
+        summary="Ask for a password reset link by e-mail",
+        description=(
+            "If an active account has this address, e-mails it a one-time link to the reset "
+            "page (`/accounts/reset/<uid>/<token>/`; an app can read `uid` and `token` from it "
+            "and call `password/reset/confirm`). The answer is the same 202 whether or not the "
+            "address has an account. 429 `throttled` after THROTTLE_PASSWORD_RESET requests "
+            "from the client address or THROTTLE_PASSWORD_RESET_ADDRESS for the address."
+        ),
+        request=PasswordResetRequestSerializer,
+        responses={
+            202: PasswordResetAcceptedSerializer,
+            400: ERROR_RESPONSES[400],
+            **THROTTLED,
+        },
+    )
+    def post(self, request):
+        data = PasswordResetRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        email = data.validated_data["email"]
+        throttles.check_reset_request(request, email)
+        reset.request_password_reset(email=email, base_url=request.build_absolute_uri("/"))
+        return Response({"detail": reset.RESET_REQUESTED_MESSAGE}, status=status.HTTP_202_ACCEPTED)
+
+
+class PasswordResetConfirmApi(APIView):
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (FailOpenScopedRateThrottle,)
+    throttle_scope = "auth"
+
+    @extend_schema(
+        operation_id="auth_password_reset_confirm",
+        summary="Set a new password with a reset link",
+        description=(
+            "Sets the password of the account the link was for. Every token and browser "
+            "session of the account stops working; log in again with the new password. A "
+            "lockout for failed logins on the account is lifted."
+        ),
+        request=PasswordResetConfirmSerializer,
+        responses={
+            204: OpenApiResponse(description="The new password is set."),
+            400: ERROR_RESPONSES[400],
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="`invalid_reset_link` (used, expired, or not one we sent) or "
+                "`password_rejected` (too common, all digits, too like the address)",
+            ),
+            **THROTTLED,
+        },
+    )
+    def post(self, request):
+        data = PasswordResetConfirmSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        reset.reset_password(
+            uidb64=values["uid"], token=values["token"], new_password=values["new_password"]
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeApi(APIView):
+    @extend_schema(
+        operation_id="auth_password_change",
+        summary="Change the password",
+        description=(
+            "Needs the current password. Every token of the account, this one too, and every "
+            "browser session stop working: the answer is a new token pair. 429 `throttled` "
+            "after THROTTLE_ACCOUNT_CHANGE attempts."
+        ),
+        request=PasswordChangeSerializer,
+        responses={
+            200: TokenPairSerializer,
+            400: ERROR_RESPONSES[400],
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="`wrong_password` (the current password) or `password_rejected`",
+            ),
+            **THROTTLED,
+        },
+    )
+    def post(self, request):
+        throttles.check_account_change(request)
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.change_password(user=request.user, **data.validated_data)
+        return Response(services.issue_tokens(user))
+
+
+class EmailChangeApi(APIView):
+    @extend_schema(
+        operation_id="auth_email_change",
+        summary="Change the login address",
+        description=(
+            "Needs the current password. The old address gets a notice. Tokens stay valid. 429 "
+            "`throttled` after THROTTLE_ACCOUNT_CHANGE attempts."
+        ),
+        request=EmailChangeSerializer,
+        responses={
+            200: UserSerializer,
+            400: ERROR_RESPONSES[400],
+            422: OpenApiResponse(
+                ErrorSerializer,
+                description="`wrong_password` or `email_taken` (another account has it)",
+            ),
+            **THROTTLED,
+        },
+    )
+    def post(self, request):
+        throttles.check_account_change(request)
+        data = EmailChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.change_email(
+            user=request.user,
+            current_password=data.validated_data["current_password"],
+            new_email=data.validated_data["email"],
+        )
+        return Response(UserSerializer(user).data)

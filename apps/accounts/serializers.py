@@ -60,3 +60,57 @@ class RevocableTokenRefreshSerializer(TokenRefreshSerializer):
             )
         check_not_revoked(refresh, user)
         return super().validate(attrs)
+
+
+def _password_field(help_text: str, *, min_length: int = 8):
+    return serializers.CharField(
+        min_length=min_length,
+        max_length=4096,
+        trim_whitespace=False,
+        write_only=True,
+        style={"input_type": "password"},
+        help_text=help_text,
+    )
+
+
+STRENGTH_HELP = (
+    "At least 8 characters; one too common, all digits or too like the address is refused with "
+    "422 `password_rejected`."
+)
+
+
+class PasswordResetRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="The account's login address.")
+
+
+class PasswordResetAcceptedSerializer(serializers.Serializer):
+    detail = serializers.CharField(
+        help_text="The same sentence whether or not the address has an account."
+    )
+
+
+class PasswordResetConfirmSerializer(serializers.Serializer):
+    # Not trimmed: whatever was sent is checked as the link, and a blank one is a 422 like any
+    # other link that is not ours.
+    uid = serializers.CharField(
+        max_length=64, trim_whitespace=False, help_text="The `uid` part of the e-mailed link."
+    )
+    token = serializers.CharField(
+        max_length=128, trim_whitespace=False, help_text="The `token` part of the link."
+    )
+    new_password = _password_field(STRENGTH_HELP)
+
+
+class PasswordChangeSerializer(serializers.Serializer):
+    current_password = _password_field("The password the account has now.", min_length=1)
+    new_password = _password_field(STRENGTH_HELP)
+
+
+class TokenPairSerializer(serializers.Serializer):
+    access = serializers.CharField(read_only=True)
+    refresh = serializers.CharField(read_only=True)
+
+
+class EmailChangeSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254, help_text="The new login address.")
+    current_password = _password_field("The account's password.", min_length=1)

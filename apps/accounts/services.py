@@ -1,4 +1,5 @@
-"""Writes for accounts: registration, API tokens, logout."""
+"""Writes for accounts: registration, API tokens, logout, changing the password or the login
+address (password resets are in reset.py)."""
 
 import logging
 
@@ -14,6 +15,7 @@ from apps.common.errors import InvalidRequest, RuleBroken, ShopError
 
 from . import selectors
 from .models import User
+from .tasks import send_email_changed_notice_task
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +28,9 @@ class InvalidToken(ShopError):
     status_code = 401
     code = "token_not_valid"
     default_detail = "The token is invalid or expired."
+
+
+WRONG_PASSWORD_MESSAGE = "This is not your current password."  # noqa: S105 - a message
 
 
 def _email_taken_error() -> RuleBroken:
@@ -113,3 +118,101 @@ def revoke_refresh_token(*, refresh: str) -> None:
         raise InvalidToken(str(exc)) from None
     token.blacklist()
     logger.info("refresh token revoked user=%s", token.payload.get(jwt_settings.USER_ID_CLAIM))
+
+
+def password_problems(password: str, user: User) -> list[str]:
+    """What the password validators (AUTH_PASSWORD_VALIDATORS) say against this password for
+    this account; nothing when it is fine."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+def _check_current_password(user: User, current_password: str) -> None:
+    if not current_password:
+        raise InvalidRequest(
+            "current_password: This field is required.",
+            fields={"current_password": ["This field is required."]},
+        )
+    if not user.check_password(current_password):
+        raise RuleBroken(
+            f"current_password: {WRONG_PASSWORD_MESSAGE}",
+            code="wrong_password",
+            fields={"current_password": [WRONG_PASSWORD_MESSAGE]},
+        )
+
+
+def set_new_password(user: User, new_password: str, *, field: str = "new_password") -> None:
+    """Validates and saves a new password. Saving it revokes every API token of the account
+    (they carry a hash of the password hash) and every browser session (Django keeps a hash of
+    it in the session), in this process at once and in the others within seconds."""
+    if not new_password:
+        raise InvalidRequest(
+            f"{field}: This field is required.", fields={field: ["This field is required."]}
+        )
+    problems = password_problems(new_password, user)
+    if problems:
+        raise RuleBroken(
+            f"{field}: {problems[0]}", code="password_rejected", fields={field: problems}
+        )
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def change_password(*, user: User, current_password: str, new_password: str) -> User:
+    """The account page's and the API's change of password: the current one first. A 422
+    `wrong_password` or `password_rejected`; a 400 when a field is missing."""
+    _check_current_password(user, current_password)
+    set_new_password(user, new_password)
+    logger.info("password changed user=%s", user.pk)
+    return user
+
+
+def clean_email(email: str) -> str:
+    """The address in its one spelling, or InvalidRequest (400) for a malformed one."""
+    email = selectors.normalize_email(email)
+    problems: list[str] = []
+    if not email:
+        problems = ["This field is required."]
+    elif len(email) > EMAIL_MAX_LENGTH:
+        problems = [f"Use at most {EMAIL_MAX_LENGTH} characters."]
+    else:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            problems = list(exc.messages)
+    if problems:
+        raise InvalidRequest(f"email: {problems[0]}", fields={"email": problems})
+    return email
+
+
+def change_email(*, user: User, current_password: str, new_email: str) -> User:
+    """Moves the login to another address, after the current password; the old address is told
+    (on commit, by the worker). The same address again changes nothing. A 400 for a malformed
+    address, a 422 `wrong_password` or `email_taken`. Reset links sent to the old address stop
+    working (the address is part of their hash)."""
+    email = clean_email(new_email)
+    _check_current_password(user, current_password)
+    if email == user.email:
+        return user
+    if selectors.email_taken(email, exclude_user_id=user.pk):
+        raise _email_taken_error()
+    old_email = user.email
+    user.email = email
+    try:
+        with transaction.atomic():
+            user.save(update_fields=["email"])
+            _notify_on_commit(send_email_changed_notice_task, user.pk, old_email)
+    except IntegrityError:
+        user.email = old_email
+        raise _email_taken_error() from None
+    logger.info("login address changed user=%s", user.pk)
+    return user
+
+
+def _notify_on_commit(task, *args) -> None:
+    """Enqueues an e-mail once the transaction commits. robust: a broker that cannot be reached
+    is logged, and the change the buyer made stands."""
+    transaction.on_commit(lambda: task.delay(*args), robust=True)

@@ -258,6 +258,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "auth": os.environ.get("THROTTLE_AUTH", "30/min"),
         "signup": os.environ.get("THROTTLE_SIGNUP", "10/hour"),
+        # Password reset requests per client address and per e-mail address asked about (the
+        # same for every address, registered or not: the answer tells nothing), and attempts
+        # at a change that needs the current password, per account.
+        "password_reset": os.environ.get("THROTTLE_PASSWORD_RESET", "20/hour"),
+        "password_reset_address": os.environ.get("THROTTLE_PASSWORD_RESET_ADDRESS", "3/hour"),
+        "account_change": os.environ.get("THROTTLE_ACCOUNT_CHANGE", "10/hour"),
     },
     # Throttles key on the client's address as NUM_PROXIES says (DRF's default, None, believed
     # whatever X-Forwarded-For the client sent).
@@ -341,6 +347,12 @@ EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ticketing <tickets@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the shop is reached (https://tickets.example.com): the links in e-mails start with it.
+# Unset: the host the request came in on (which ALLOWED_HOSTS has already checked).
+SITE_URL = os.environ.get("SITE_URL", "").strip().rstrip("/")
+# Seconds a password reset link works (Django's PasswordResetTokenGenerator); it also stops
+# working once used, or once the account logs in or changes its address.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3600)
 
 # Celery: CELERY_BROKER_URL, else REDIS_URL, else tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")

@@ -22,7 +22,10 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 REST_FRAMEWORK = {  # noqa: F405
     **REST_FRAMEWORK,  # noqa: F405
-    "DEFAULT_THROTTLE_RATES": {"auth": "10000/min", "signup": "10000/min"},
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(
+        ("auth", "signup", "password_reset", "password_reset_address", "account_change"),
+        "10000/min",
+    ),
 }
 TICKETING = {  # noqa: F405
     **TICKETING,  # noqa: F405
