@@ -341,6 +341,8 @@ EMAIL_USE_SSL = _EMAIL.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_float("EMAIL_TIMEOUT", 10.0)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Ticketing <tickets@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the shop is reached from outside: links in e-mails (a task has no request to ask).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")
 
 # Celery: CELERY_BROKER_URL, else REDIS_URL, else tasks run eagerly in-process.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", REDIS_URL or "memory://")
@@ -378,6 +380,10 @@ CELERY_BEAT_SCHEDULE = {
     "rollup-lock-stats": {
         "task": "apps.inventory.tasks.rollup_lock_stats_task",
         "schedule": env_float("LOCKSTATS_ROLLUP_SECONDS", 15.0),
+    },
+    "enqueue-forgotten-emails": {
+        "task": "apps.bookings.tasks.enqueue_forgotten_emails_task",
+        "schedule": 300.0,
     },
     "prune-idempotency-keys": {
         "task": "apps.common.tasks.prune_idempotency_keys_task",
