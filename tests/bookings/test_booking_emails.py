@@ -9,11 +9,12 @@ waits: these tests show that a refused or failed send is tried again up to the l
 the booking never notices; the delays between tries (retry_backoff) are Celery's and not
 shown here."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
 from django.db import DatabaseError, connection
+from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingEmail
 from apps.bookings.notifications import enqueue_forgotten_emails
@@ -24,7 +25,10 @@ from apps.bookings.services import (
     settle_paid_booking,
 )
 from apps.bookings.tasks import send_booking_email_task
+from apps.common.errors import Gone
 from apps.inventory.holds import hold_seats
+from apps.inventory.models import EventSeat, Hold
+from apps.inventory.snapshot import forget as forget_taken_seats
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails
 from tests.factories import UserFactory, VenueFactory, on_sale_event
@@ -65,9 +69,7 @@ def parts(message):
     return text, html, attachments
 
 
-def test_a_paid_booking_sends_one_confirmation_with_its_tickets_as_a_pdf(
-    smtp_server, event, buyer
-):
+def test_a_paid_booking_sends_one_confirmation_with_its_tickets_as_a_pdf(smtp_server, event, buyer):
     booking = buy(buyer, event, seats=3)
     # Every other settler comes second (the sandbox's own webhook has already been one):
     settle_paid_booking(Payment.objects.get(booking=booking).pk)
@@ -137,9 +139,7 @@ def test_a_dead_mail_server_is_retried_to_the_limit_and_the_booking_stays_confir
     assert "ConnectionRefused" in owed.last_error
 
 
-def test_a_buyers_cancellation_sends_its_email_with_the_amount_refunded(
-    smtp_server, event, buyer
-):
+def test_a_buyers_cancellation_sends_its_email_with_the_amount_refunded(smtp_server, event, buyer):
     booking = buy(buyer, event, seats=2)
     cancel_booking(user=buyer, reference=booking.reference)
 
@@ -168,6 +168,41 @@ def test_a_staff_cancellation_sends_the_buyer_the_cancellation(smtp_server, even
     subjects = [m["Subject"] for m in smtp_server.messages]
     assert subjects[1:] == [f"Booking {booking.reference} is cancelled"]
     assert "45.00 EUR" in parts(smtp_server.messages[1])[0]
+
+
+def test_a_paid_booking_that_lost_its_seats_sends_the_refund_email(
+    smtp_server, event, buyer, monkeypatch
+):
+    from apps.payments.providers import sandbox
+
+    hold = hold_seats(user=buyer, event_id=event.id, quantity=2)
+    seats = list(EventSeat.objects.filter(hold=hold).values_list("id", flat=True))
+    charge = sandbox.SandboxProvider.confirm_intent
+
+    def expire_and_lose_the_seats_then_charge(self, **kwargs):
+        past = timezone.now() - timedelta(seconds=1)
+        Hold.objects.filter(pk=hold.pk).update(expires_at=past)
+        EventSeat.objects.filter(hold=hold).update(held_until=past)
+        forget_taken_seats()
+        hold_seats(user=UserFactory(), event_id=event.id, event_seat_ids=seats)
+        return charge(self, **kwargs)
+
+    monkeypatch.setattr(
+        sandbox.SandboxProvider, "confirm_intent", expire_and_lose_the_seats_then_charge
+    )
+    with pytest.raises(Gone):
+        confirm_booking(user=buyer, hold_id=hold.id, card=card())
+
+    [message] = smtp_server.messages
+    booking = Booking.objects.get(hold=hold)
+    assert booking.status == "failed"
+    assert message["Subject"] == (
+        f"Booking {booking.reference} did not go through: your payment is refunded"
+    )
+    text, html, attachments = parts(message)
+    assert attachments == []
+    for body in (text, html):
+        assert "taken by someone else" in body and "90.00 EUR" in body
 
 
 @pytest.fixture
