@@ -8,7 +8,7 @@ from django.utils import timezone
 from apps.common.admin import ReadOnlyModelAdmin
 from apps.payments.models import Payment, PaymentNeedingAttention, Refund
 
-from .models import Booking, Ticket
+from .models import Booking, BookingEmail, Ticket
 from .services import cancel_bookings_as_staff
 
 
@@ -54,6 +54,20 @@ class PaymentInline(admin.TabularInline):
         return False
 
 
+class BookingEmailInline(admin.TabularInline):
+    """What the buyer was sent, or is still owed (sent empty: the task is retrying, or gave up
+    after its retries with the last error shown)."""
+
+    model = BookingEmail
+    extra = 0
+    can_delete = False
+    fields = ("kind", "created_at", "sent_at", "attempts", "last_error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
     list_display = (
@@ -70,7 +84,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_select_related = ("event", "user")
     search_fields = ("reference", "user__email", "event__title")
     date_hierarchy = "created_at"
-    inlines = [TicketInline, PaymentInline]
+    inlines = [TicketInline, PaymentInline, BookingEmailInline]
     actions = ["cancel_and_refund"]
     readonly_fields = (
         "reference",

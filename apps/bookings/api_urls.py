@@ -10,4 +10,9 @@ urlpatterns = [
         apis.BookingCancelApi.as_view(),
         name="api-booking-cancel",
     ),
+    path(
+        "bookings/<str:reference>/tickets.pdf",
+        apis.BookingTicketsPdfApi.as_view(),
+        name="api-booking-tickets-pdf",
+    ),
 ]

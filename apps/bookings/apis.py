@@ -1,6 +1,8 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -8,7 +10,7 @@ from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
 from apps.common.idempotency import idempotent
 from apps.payments.providers.base import CardDetails
 
-from . import selectors, services
+from . import selectors, services, ticket_pdf
 from .serializers import BookingCreateSerializer, BookingSerializer, PaymentPendingSerializer
 
 
@@ -97,3 +99,50 @@ class BookingCancelApi(APIView):
     def post(self, request, reference):
         booking = services.cancel_booking(user=request.user, reference=reference)
         return _booking_response(request.user, booking.reference)
+
+
+class PdfRenderer(BaseRenderer):
+    """Lets a client ask for `Accept: application/pdf`; the view writes the bytes itself."""
+
+    media_type = "application/pdf"
+    format = "pdf"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return data
+
+
+class BookingTicketsPdfApi(APIView):
+    renderer_classes = [PdfRenderer, JSONRenderer]
+
+    @extend_schema(
+        operation_id="bookings_tickets_pdf",
+        summary="My booking's tickets as a PDF (a page per ticket, with its QR code)",
+        description=(
+            "The same PDF the confirmation e-mail attaches: one page per valid ticket (event, "
+            "time in the venue's zone, venue, place, price, the QR code of the ticket's `code`, "
+            "the booking reference). Another buyer's booking is a 404; a booking without valid "
+            "tickets (pending, failed, cancelled) a 409 `no_valid_tickets`."
+        ),
+        parameters=[REFERENCE],
+        responses={
+            (200, "application/pdf"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The tickets, `tickets-<reference>.pdf`"
+            ),
+            **{(code, "application/json"): ERROR_RESPONSES[code] for code in (401, 404)},
+            (409, "application/json"): OpenApiResponse(
+                ERROR_RESPONSES[409].response, description="The booking has no valid tickets"
+            ),
+        },
+    )
+    def get(self, request, reference):
+        booking = selectors.get_booking_for_user(user=request.user, reference=reference)
+        return ticket_pdf.download(booking)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors come in the shop's JSON error shape whatever the client asked for.
+        if isinstance(response, Response):
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)

@@ -94,3 +94,44 @@ class Ticket(TimeStampedModel):
 
     def __str__(self):
         return f"{self.booking.reference} / {self.event_seat_id}"
+
+
+class BookingEmail(TimeStampedModel):
+    """One e-mail the buyer is owed about a booking, written in the transaction that confirms,
+    cancels or refunds it: the unique (booking, kind) makes two settlers (checkout, webhook,
+    reconciliation) unable to owe two confirmations, and a rolled-back transaction owes none.
+    Sent after the commit by apps.bookings.tasks.send_booking_email_task."""
+
+    class Kind(models.TextChoices):
+        CONFIRMATION = "confirmation", "Tickets (confirmation)"
+        CANCELLATION = "cancellation", "Cancellation"
+        REFUND = "refund", "Refund (the booking did not go through)"
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    # While a task is sending it (a lease): a duplicate task (the sweep, a redelivery) skips.
+    sending_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "kind"], name="bookingemail_one_per_kind"),
+            models.CheckConstraint(
+                condition=Q(kind__in=["confirmation", "cancellation", "refund"]),
+                name="bookingemail_valid_kind",
+            ),
+        ]
+        indexes = [
+            # The sweep for e-mails whose task was never delivered reads only the unsent ones.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True),
+                name="bookingemail_unsent_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.booking_id} / {self.kind}"

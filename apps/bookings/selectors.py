@@ -49,3 +49,16 @@ def booking_for_hold(*, user, hold_id) -> Booking | None:
         )
         .first()
     )
+
+
+def booking_with_tickets(booking_id) -> Booking:
+    """A booking with its buyer, event, venue and tickets (with their places), for its e-mails:
+    two queries."""
+    tickets = Ticket.objects.select_related("event_seat__seat").order_by(
+        "event_seat__seat__section", "event_seat__seat__y", "event_seat__seat__x"
+    )
+    return (
+        Booking.objects.select_related("user", "event", "event__venue")
+        .prefetch_related(Prefetch("tickets", queryset=tickets))
+        .get(pk=booking_id)
+    )

@@ -43,7 +43,8 @@ from apps.payments.providers.base import (
 )
 from apps.waitingroom.services import spend_pass
 
-from .models import Booking, Ticket
+from .models import Booking, BookingEmail, Ticket
+from .notifications import owe_email
 
 logger = logging.getLogger(__name__)
 
@@ -189,6 +190,7 @@ def settle_paid_booking(payment_id) -> tuple[Booking, Refund | None]:
                 Booking.objects.filter(pk=booking.pk).update(
                     status=Booking.Status.CONFIRMED, confirmed_at=Now()
                 )
+                owe_email(booking, BookingEmail.Kind.CONFIRMATION)
             else:
                 lost = sale == Sale.SEATS_LOST
                 Booking.objects.filter(pk=booking.pk).update(
@@ -198,9 +200,11 @@ def settle_paid_booking(payment_id) -> tuple[Booking, Refund | None]:
                 refund = payments.record_refund_due(
                     payment=payment, reason="hold_lost" if lost else "event_cancelled"
                 )
+                owe_email(booking, BookingEmail.Kind.REFUND)
         elif booking.status != Booking.Status.CONFIRMED:
             # Paid for a booking that has ended (a late success): the money goes back.
             refund = payments.record_refund_due(payment=payment, reason="late_payment")
+            owe_email(booking, BookingEmail.Kind.REFUND)
     booking.refresh_from_db()
     if booking.status == Booking.Status.CONFIRMED and refund is None:
         # After the commit, no lock held: the buyer's waiting-room pass (if the event has a
@@ -385,6 +389,7 @@ def _cancel(user, reference: str) -> Booking:
             if (payment is not None)
             else None
         )
+        owe_email(booking, BookingEmail.Kind.CANCELLATION)
     if refund is not None:
         payments.run_refund(refund)
     metrics.BOOKINGS_CANCELLED.inc()

@@ -25,7 +25,7 @@ from apps.inventory.models import Hold
 from apps.payments.models import Payment
 from apps.payments.providers.base import CardDetails, get_provider
 
-from . import selectors, services
+from . import selectors, services, ticket_pdf
 from .models import Booking
 
 logger = logging.getLogger(__name__)
@@ -169,6 +169,17 @@ def checkout(request, hold_id):
 def booking_detail(request, reference):
     booking = or_404(selectors.get_booking_for_user, user=request.user, reference=reference)
     return render(request, "bookings/detail.html", {"booking": booking, "event": booking.event})
+
+
+@login_required
+def booking_tickets_pdf(request, reference):
+    """The tickets as a PDF, a page each (the same the confirmation e-mail attaches)."""
+    booking = or_404(selectors.get_booking_for_user, user=request.user, reference=reference)
+    try:
+        return ticket_pdf.download(booking)
+    except ShopError as exc:
+        messages.error(request, exc.detail)
+        return redirect("bookings:detail", reference=booking.reference)
 
 
 @login_required

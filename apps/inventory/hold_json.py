@@ -70,6 +70,8 @@ def parse_hold_request(data) -> dict:
                 errors[name] = ["Not a valid string."]
             elif len(str(value).strip()) > 50:
                 errors[name] = ["Ensure this field has no more than 50 characters."]
+            elif "\x00" in str(value):  # as DRF's CharField: PostgreSQL cannot compare it
+                errors[name] = ["Null characters are not allowed."]
             else:
                 values[name] = str(value).strip()
         else:

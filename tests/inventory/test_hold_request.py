@@ -38,6 +38,7 @@ BODIES = [
     {"event": 1, "quantity": 2, "section": "x" * 51},
     {"event": 1, "quantity": 2, "section": {"a": 1}},
     {"event": 1, "quantity": 2, "section": True},
+    {"event": 1, "quantity": 2, "section": "A\x00"},
     {"event": 1, "quantity": 2, "price_tier": 0},
     {"event": 1, "quantity": 2, "price_tier": "cheap"},
     [1, 2],

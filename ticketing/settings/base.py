@@ -391,6 +391,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.inventory.tasks.rollup_lock_stats_task",
         "schedule": env_float("LOCKSTATS_ROLLUP_SECONDS", 15.0),
     },
+    "enqueue-forgotten-emails": {
+        "task": "apps.bookings.tasks.enqueue_forgotten_emails_task",
+        "schedule": 300.0,
+    },
     "prune-idempotency-keys": {
         "task": "apps.common.tasks.prune_idempotency_keys_task",
         "schedule": 3600.0,
