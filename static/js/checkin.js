@@ -74,15 +74,17 @@
     checkIn(codeInput.value);
   });
 
-  // The camera: one answer per code, and the same code is not sent again for a few seconds.
+  // The camera: one answer per code. The same code again within REPEAT_MS is the same ticket
+  // still in view, not a second person: it is not sent again (which would turn green amber).
   var cameraButton = root.querySelector("[data-role=camera]");
   var video = root.querySelector("[data-role=video]");
   var note = root.querySelector("[data-role=camera-note]");
+  var REPEAT_MS = 10000;
   var lastCode = "", lastAt = 0, stream = null;
 
   function seen(code) {
     var now = Date.now();
-    if (code === lastCode && now - lastAt < 3000) return;
+    if (code === lastCode && now - lastAt < REPEAT_MS) { lastAt = now; return; }
     lastCode = code; lastAt = now;
     checkIn(code);
   }
@@ -145,6 +147,7 @@
         stream = media; video.srcObject = media; video.hidden = false;
         cameraButton.textContent = "Stop the camera";
         return video.play().then(nativeReader).then(function (read) {
+          root.dataset.reader = read ? "native" : "jsqr";
           return read || loadJsQR().then(frameReader);
         });
       })
