@@ -13,7 +13,7 @@ from apps.common.idempotency import idempotent
 from . import services
 from .documents import admission_document
 from .permissions import CanCheckIn
-from .serializers import AdmittedSerializer, AlreadyCheckedInSerializer, CheckInRequestSerializer
+from .serializers import AdmittedSerializer, AlreadyCheckedInSerializer, ScanSerializer
 
 
 def _error(text):
@@ -53,13 +53,13 @@ class CheckInApi(APIView):
             "Needs the check-in permission (the Door staff group)."
         ),
         parameters=[IDEMPOTENCY_HEADER],
-        request=CheckInRequestSerializer,
+        request=ScanSerializer,
         responses=CHECKIN_RESPONSES,
         tags=["checkin"],
     )
     @idempotent
     def post(self, request):
-        data = CheckInRequestSerializer(data=request.data)
+        data = ScanSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         admission = services.check_in_ticket(
             event_id=data.validated_data["event"],

@@ -93,7 +93,9 @@ def test_a_ticket_of_a_cancelled_booking_is_refused(door, event):
     assert scans("ticket_cancelled") == before + 1
 
 
-@pytest.mark.parametrize("code", ["not-a-ticket-code", "x" * 40])
+@pytest.mark.parametrize(
+    "code", ["not-a-ticket-code", "x" * 40, "https://example.com/" + "x" * 150]
+)
 def test_an_unknown_code_is_refused(door, event, code):
     sold_tickets(event)
     before = scans("unknown_code")
@@ -120,7 +122,9 @@ def test_a_near_miss_of_a_real_code_is_unknown(door, event):
         ({"event": 1, "door": "north"}, "code"),
         ({"event": 1, "code": "abc"}, "door"),
         ({"event": 1, "code": "abc", "door": "   "}, "door"),
-        ({"event": 1, "code": "x" * 41, "door": "north"}, "code"),
+        ({"event": 1, "code": "x" * 201, "door": "north"}, "code"),
+        ({"event": 1, "code": " \t ", "door": "north"}, "code"),
+        ({"event": 1, "code": "abc", "door": "x" * 41}, "door"),
         ({"event": "٣", "code": "abc", "door": "north"}, "event"),
     ],
 )
