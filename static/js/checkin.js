@@ -85,6 +85,7 @@
   function seen(code) {
     var now = Date.now();
     if (code === lastCode && now - lastAt < REPEAT_MS) { lastAt = now; return; }
+    if (busy) return;  // still waiting for the last answer: the next frame brings it again
     lastCode = code; lastAt = now;
     checkIn(code);
   }

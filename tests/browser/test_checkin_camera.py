@@ -6,7 +6,7 @@ import re
 
 import pytest
 import segno
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from apps.checkin.models import CheckIn
 from tests.checkin.helpers import door_steward, sold_tickets
@@ -40,7 +40,7 @@ def qr_video(code: str, path) -> None:
     path.write_bytes(header + frame + frame)
 
 
-def test_the_camera_reads_a_ticket_and_admits_it(live_server, transactional_db, tmp_path):
+def test_the_camera_reads_a_ticket_and_admits_it(browser, live_server, transactional_db, tmp_path):
     event = on_sale_event(rows=1, seats_per_row=4, title="Camera Night")
     (ticket,) = sold_tickets(event, quantity=1)
     video = tmp_path / "ticket.y4m"
@@ -50,40 +50,40 @@ def test_the_camera_reads_a_ticket_and_admits_it(live_server, transactional_db, 
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera, headless=True
+    # A Chromium of its own (the camera is a launch option), from the session's Playwright.
+    with_camera = browser.browser_type.launch(
+        executable_path=CHROMIUM, args=CHROMIUM_ARGS + camera, headless=True
+    )
+    opened = Browsers(with_camera, live_server)
+    try:
+        page = opened.page(
+            door_steward(), viewport={"width": 390, "height": 844}, permissions=["camera"]
         )
-        opened = Browsers(browser, live_server)
-        try:
-            page = opened.page(
-                door_steward(), viewport={"width": 390, "height": 844}, permissions=["camera"]
-            )
-            scans = []
-            page.on("request", lambda r: scans.append(r) if r.url.endswith("/checkin") else None)
-            page.goto(f"/checkin/{event.pk}/?door=west")
-            page.get_by_test_id("checkin-camera").click()
-            result = page.get_by_test_id("checkin-result")
-            expect(result).to_have_attribute("data-result", "green", timeout=TIMEOUT_MS * 2)
-            expect(result).to_contain_text(ticket.event_seat.seat.label)
-            expect(page.get_by_test_id("checkin-camera")).to_have_text(re.compile("Stop"))
-            native = page.evaluate("'BarcodeDetector' in window")
-            reader = page.get_by_test_id("checkin").get_attribute("data-reader")
-            # Chromium on Linux has no BarcodeDetector: then the vendored jsQR read the frames.
-            if native:
-                assert reader == "native"
-            else:
-                assert reader == "jsqr"
-                assert page.evaluate("typeof window.jsQR === 'function'")
-            # The ticket stays in view: the page does not send it again (it would turn amber).
-            page.wait_for_timeout(2500)
-            expect(result).to_have_attribute("data-result", "green")
-            assert len(scans) == 1
-            page.get_by_test_id("checkin-camera").click()
-            expect(page.get_by_test_id("checkin-camera")).to_have_text("Scan with the camera")
-        finally:
-            opened.close()
-            browser.close()
+        scans = []
+        page.on("request", lambda r: scans.append(r) if r.url.endswith("/checkin") else None)
+        page.goto(f"/checkin/{event.pk}/?door=west")
+        page.get_by_test_id("checkin-camera").click()
+        result = page.get_by_test_id("checkin-result")
+        expect(result).to_have_attribute("data-result", "green", timeout=TIMEOUT_MS * 2)
+        expect(result).to_contain_text(ticket.event_seat.seat.label)
+        expect(page.get_by_test_id("checkin-camera")).to_have_text(re.compile("Stop"))
+        native = page.evaluate("'BarcodeDetector' in window")
+        reader = page.get_by_test_id("checkin").get_attribute("data-reader")
+        # Chromium on Linux has no BarcodeDetector: then the vendored jsQR read the frames.
+        if native:
+            assert reader == "native"
+        else:
+            assert reader == "jsqr"
+            assert page.evaluate("typeof window.jsQR === 'function'")
+        # The ticket stays in view: the page does not send it again (it would turn amber).
+        page.wait_for_timeout(2500)
+        expect(result).to_have_attribute("data-result", "green")
+        assert len(scans) == 1
+        page.get_by_test_id("checkin-camera").click()
+        expect(page.get_by_test_id("checkin-camera")).to_have_text("Scan with the camera")
+    finally:
+        opened.close()
+        with_camera.close()
     assert not opened.js_errors, opened.js_errors
     assert not opened.broken, opened.broken
     assert not opened.csp_violations, opened.csp_violations

@@ -90,3 +90,17 @@ def test_the_pages_are_for_door_staff_only(client, event, steward):
     assert "camera=(self)" in page["Permissions-Policy"]
     assert "camera=()" in listed["Permissions-Policy"]
     assert client.get("/checkin/987654/").status_code == 404
+
+
+def test_the_demo_door_steward_checks_in_and_nothing_else(client):
+    from apps.accounts.models import User
+    from apps.backoffice.demo import DOOR_EMAIL, DOOR_PASSWORD, seed_demo
+
+    seed_demo()
+    seed_demo()  # idempotent
+    door = User.objects.get(email=DOOR_EMAIL)
+    assert door.check_password(DOOR_PASSWORD) and door.is_staff and not door.is_superuser
+    assert [g.name for g in door.groups.all()] == ["Door"]
+    client.force_login(door)
+    assert client.get("/checkin/").status_code == 200
+    assert client.get("/admin/bookings/booking/").status_code == 403
