@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("apps.waitingroom.api_urls")),
     path("", include("apps.inventory.api_urls")),
     path("", include("apps.bookings.api_urls")),
+    path("", include("apps.checkin.api_urls")),
     path("monitoring/", include("apps.backoffice.api_urls")),
 ]

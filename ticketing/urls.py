@@ -25,6 +25,7 @@ urlpatterns = [
     path("api/docs/", _docs_view, name="api-docs"),
     path("accounts/", include("apps.accounts.urls")),
     path("room/", include("apps.waitingroom.urls")),
+    path("checkin/", include("apps.checkin.urls")),
     path("bookings/", include("apps.inventory.urls")),
     path("bookings/", include("apps.bookings.urls")),
     path("", include("apps.storefront.urls")),

@@ -1,6 +1,6 @@
 """Demo data: three venues with generated seat layouts and a standing-only club, four events on
-sale with tiered prices (one general admission), a staff account and a buyer account. What
-`manage.py seed_demo` (and `make run`) loads.
+sale with tiered prices (one general admission), a staff account, a buyer account and a door
+steward (the "Door" group). What `manage.py seed_demo` (and `make run`) loads.
 
 Idempotent: whatever already exists is left exactly as it is, so running it again changes
 nothing, and an event staff have since edited, cancelled or sold out stays that way."""
@@ -11,6 +11,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,6 +26,8 @@ ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "demo-admin-password"  # noqa: S105
 BUYER_EMAIL = "buyer@example.com"
 BUYER_PASSWORD = "demo-buyer-password"  # noqa: S105
+DOOR_EMAIL = "door@example.com"
+DOOR_PASSWORD = "demo-door-password"  # noqa: S105
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -150,6 +153,21 @@ def _account(role: str, email: str, password: str, *, staff: bool) -> DemoAccoun
     return DemoAccount(role, email, password, True, True)
 
 
+def _door_account() -> DemoAccount:
+    """A staff account in the Door group only: it checks tickets in and does nothing else."""
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=DOOR_EMAIL).first()
+    if user is not None:
+        return DemoAccount(
+            "Door", DOOR_EMAIL, DOOR_PASSWORD, False, user.check_password(DOOR_PASSWORD)
+        )
+    user = User.objects.create_user(
+        email=DOOR_EMAIL, password=DOOR_PASSWORD, full_name="Demo door", is_staff=True
+    )
+    user.groups.set(Group.objects.filter(name="Door"))
+    return DemoAccount("Door", DOOR_EMAIL, DOOR_PASSWORD, True, True)
+
+
 def _venue(spec: dict, result: DemoResult) -> Venue:
     venue, created = event_services.get_or_create_venue(
         name=spec["name"], city=spec["city"], address=spec["address"]
@@ -219,6 +237,7 @@ def seed_demo() -> DemoResult:
     result = DemoResult()
     result.accounts.append(_account("Staff", ADMIN_EMAIL, ADMIN_PASSWORD, staff=True))
     result.accounts.append(_account("Buyer", BUYER_EMAIL, BUYER_PASSWORD, staff=False))
+    result.accounts.append(_door_account())
     venues = {(spec["name"], spec["city"]): _venue(spec, result) for spec in VENUES}
     result.events = [_event(spec, venues, result) for spec in EVENTS]
     return result

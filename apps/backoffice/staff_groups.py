@@ -2,9 +2,11 @@
 post_migrate hook, so they also exist in a test database built without migrations). Give a
 staff account a group in the admin (Users → Groups) instead of single permissions:
 
-- "Box office": sees events, seats, holds and bookings, the sales and contention pages, and may
-  release holds; it cannot refund.
+- "Box office": sees events, seats, holds, bookings and check-ins, the sales and contention
+  pages, and may release holds; it cannot refund.
 - "Finance": sees bookings and payments, and may cancel and refund bookings.
+- "Door": checks tickets in (the /checkin/ page and POST /api/v1/checkin) and nothing else:
+  no admin list, no bookings, and it cannot hold seats (apps.accounts.roles).
 
 Staff with neither see nothing and can do nothing; superusers can do everything."""
 
@@ -27,6 +29,7 @@ STAFF_GROUPS = {
         "inventory.release_hold",
         "bookings.view_booking",
         "bookings.view_ticket",
+        "checkin.view_checkin",
     ],
     "Finance": [
         *_CATALOGUE,
@@ -36,6 +39,8 @@ STAFF_GROUPS = {
         "payments.view_payment",
         "payments.view_refund",
     ],
+    # Door stewards: the check-in page and API, nothing else (not even the admin's lists).
+    "Door": ["checkin.check_in_ticket"],
 }
 
 

@@ -62,3 +62,15 @@ def booking_with_tickets(booking_id) -> Booking:
         .prefetch_related(Prefetch("tickets", queryset=tickets))
         .get(pk=booking_id)
     )
+
+
+def ticket_at_the_door(code: str, *, lock: bool = False) -> Ticket | None:
+    """The ticket with this code, with its booking, event, venue and place: one query. `lock`
+    (inside a transaction) takes the ticket row so that a cancellation and a check-in of the same
+    ticket go one after the other: a ticket cancelled a moment ago is never let in."""
+    tickets = Ticket.objects.select_related("booking__event__venue", "event_seat__seat").filter(
+        code=code
+    )
+    if lock:
+        tickets = tickets.select_for_update(of=("self",), no_key=True)
+    return tickets.first()

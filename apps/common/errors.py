@@ -81,3 +81,9 @@ class ServiceUnavailable(ShopError):
     status_code = 503
     code = "service_unavailable"
     default_detail = "Please try again in a moment."
+
+
+class Forbidden(ShopError):
+    status_code = 403
+    code = "forbidden"
+    default_detail = "This account may not do that."

@@ -63,3 +63,9 @@ ROOM_UNAVAILABLE = Counter(
     "ticketing_room_unavailable_total",
     "Waiting-room calls refused because Redis was unreachable (the room fails closed)",
 )
+CHECKIN_SCANS = Counter(
+    "ticketing_checkin_scans_total",
+    "Tickets scanned at the doors by result (admitted, already_checked_in, wrong_event, "
+    "ticket_cancelled, unknown_code, ...)",
+    ["result"],
+)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.inventory",
     "apps.bookings",
     "apps.payments",
+    "apps.checkin",
     "apps.storefront",
     "apps.backoffice",
 ]

@@ -23,8 +23,9 @@ import logging
 
 from django.utils import timezone
 
+from apps.accounts.roles import is_door_steward
 from apps.common import metrics
-from apps.common.errors import InvalidRequest, RuleBroken, ShopError
+from apps.common.errors import Forbidden, InvalidRequest, RuleBroken, ShopError
 from apps.events.models import Event
 from apps.events.sale_facts import sale_facts
 from apps.waitingroom import passes as room_passes
@@ -76,8 +77,10 @@ def hold_seats(
     places in the standing `area`, for this buyer.
     The hold comes back with `seat_lines`, what its response shows. An event with its waiting
     room on needs the buyer's `queue_pass` (apps.waitingroom.passes); the flag comes with the
-    sale facts, so an event without a room pays nothing for it."""
+    sale facts, so an event without a room pays nothing for it. Door stewards hold nothing."""
     try:
+        if is_door_steward(user):
+            raise Forbidden("A door account cannot hold seats.", code="door_account")
         event = _on_sale(event_id)
         if event.waiting_room:
             room_passes.check(event_id=event.pk, user_id=user.pk, token=queue_pass)
