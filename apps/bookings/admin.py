@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.common.admin import ReadOnlyModelAdmin
+from apps.common.venue_time import format_local
 from apps.payments.models import Payment, PaymentNeedingAttention, Refund
 
 from .models import Booking, Ticket
@@ -64,10 +65,10 @@ class BookingAdmin(admin.ModelAdmin):
         "ticket_count",
         "total",
         "currency",
-        "created_at",
+        "created",
     )
     list_filter = ("status", "event", "created_at")
-    list_select_related = ("event", "user")
+    list_select_related = ("event__venue", "user")
     search_fields = ("reference", "user__email", "event__title")
     date_hierarchy = "created_at"
     inlines = [TicketInline, PaymentInline]
@@ -97,6 +98,10 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="tickets", ordering="live_tickets")
     def ticket_count(self, booking):
         return booking.live_tickets
+
+    @admin.display(description="booked (venue's clock)", ordering="created_at")
+    def created(self, booking):
+        return format_local(booking.created_at, booking.event.venue)
 
     def has_refund_permission(self, request):
         return request.user.has_perm("bookings.refund_booking")

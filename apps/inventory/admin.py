@@ -5,6 +5,7 @@ from django.shortcuts import redirect
 
 from apps.common.admin import ReadOnlyModelAdmin
 from apps.common.errors import ShopError
+from apps.common.venue_time import format_local
 from apps.events.models import PriceTier
 from apps.inventory.seats import set_seat_price_tier
 
@@ -118,9 +119,9 @@ class HoldStateFilter(admin.SimpleListFilter):
 
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyModelAdmin):
-    list_display = ("id", "event", "user", "status", "seat_count", "expires_at", "extensions")
+    list_display = ("id", "event", "user", "status", "seat_count", "expires", "extensions")
     list_filter = (HoldStateFilter, "status", "event")
-    list_select_related = ("event", "user")
+    list_select_related = ("event__venue", "user")
     search_fields = ("id", "user__email", "event__title")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
@@ -147,6 +148,10 @@ class HoldAdmin(ReadOnlyModelAdmin):
     @admin.display(description="seats", ordering="live_seats")
     def seat_count(self, hold):
         return hold.live_seats
+
+    @admin.display(description="expires (venue's clock)", ordering="expires_at")
+    def expires(self, hold):
+        return format_local(hold.expires_at, hold.event.venue)
 
     def has_release_permission(self, request):
         return request.user.has_perm("inventory.release_hold")

@@ -1,0 +1,77 @@
+"""Times as the people at a venue see them: on the venue's clock, saying which clock.
+
+The database keeps instants (UTC); a buyer or staff member reads an event's times in its
+venue's zone, with the zone's abbreviation ("Fri 4 Dec 2026, 19:00 CET"), whoever they are and
+wherever the server runs. Staff type times on the venue's clock too (`venue_wall_clock`).
+
+`place` is anything with a `zone` (a Venue), a tzinfo, or an IANA name: common knows no
+models."""
+
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from django.core.exceptions import ValidationError
+from django.utils import formats, timezone
+
+# Day, date, time and the zone's abbreviation: what every page shows unless it needs less.
+DATETIME_FORMAT = "D j M Y, H:i T"
+
+
+def zone_of(place) -> tzinfo:
+    if isinstance(place, tzinfo):
+        return place
+    if isinstance(place, str):
+        return ZoneInfo(place)
+    return place.zone
+
+
+class _OnVenueClock(datetime):
+    # Tells the template engine (and the `date` filter) not to convert it to the current time
+    # zone again, as Django's own `timezone` filter does.
+    convert_to_local_time = False
+
+
+def local(moment: datetime | None, place) -> datetime | None:
+    """`moment` on the venue's clock, left there by templates' `date` and `time` filters."""
+    if moment is None:
+        return None
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment, timezone.get_default_timezone())
+    there = moment.astimezone(zone_of(place))
+    return _OnVenueClock(
+        there.year,
+        there.month,
+        there.day,
+        there.hour,
+        there.minute,
+        there.second,
+        there.microsecond,
+        tzinfo=there.tzinfo,
+        fold=there.fold,
+    )
+
+
+def format_local(moment: datetime | None, place, fmt: str = DATETIME_FORMAT) -> str:
+    """`moment` on the venue's clock in `fmt` (a `date` filter format); "" for no time."""
+    if moment is None:
+        return ""
+    return formats.date_format(local(moment, place), fmt)
+
+
+def venue_wall_clock(moment: datetime, place) -> datetime:
+    """The instant at which the venue's clock shows what `moment` shows on the current time
+    zone's: a form parses "10:00" in the current zone, staff meant 10:00 at the venue. Refuses a
+    time the venue's clock skips or shows twice (a daylight-saving change): which one is
+    meant cannot be guessed."""
+    zone = zone_of(place)
+    wall = timezone.make_naive(moment) if timezone.is_aware(moment) else moment
+    there = wall.replace(tzinfo=zone)
+    # Only a skipped or a repeated wall time has two readings with different offsets.
+    if there.replace(fold=0).utcoffset() != there.replace(fold=1).utcoffset():
+        raise ValidationError(
+            "%(time)s does not exist or happens twice in %(zone)s (the clocks change then); "
+            "choose another time.",
+            code="ambiguous_local_time",
+            params={"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": str(zone)},
+        )
+    return there.replace(fold=0)
