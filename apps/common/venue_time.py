@@ -8,6 +8,7 @@ wherever the server runs. Staff type times on the venue's clock too (`venue_wall
 models."""
 
 from datetime import datetime, tzinfo
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -38,6 +39,10 @@ def local(moment: datetime | None, place) -> datetime | None:
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_default_timezone())
     there = moment.astimezone(zone_of(place))
+    # Fixed at this instant's offset and named by its abbreviation: Django's formats drop the
+    # zone of a wall time the clock shows twice (02:30 on the night summer time ends), though
+    # the instant knows which of the two it is.
+    fixed = dt_timezone(there.utcoffset(), there.tzname())
     return _OnVenueClock(
         there.year,
         there.month,
@@ -46,8 +51,7 @@ def local(moment: datetime | None, place) -> datetime | None:
         there.minute,
         there.second,
         there.microsecond,
-        tzinfo=there.tzinfo,
-        fold=there.fold,
+        tzinfo=fixed,
     )
 
 
