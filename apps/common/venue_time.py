@@ -79,3 +79,57 @@ def venue_wall_clock(moment: datetime, place) -> datetime:
             params={"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": str(zone)},
         )
     return there.replace(fold=0)
+
+
+class VenueClockFormMixin:
+    """For a ModelForm whose times staff type and read on a venue's clock: at a Berlin venue
+    "10:00" means 10:00 in Berlin, whatever zone the server runs in, and the form shows the
+    saved times back the same way, with the zone in each field's help text.
+
+    The form parses a time in the current time zone (Django's way) and `clean` moves it to the
+    same wall-clock time in the zone of the venue chosen in the form (on an add form the venue
+    is picked in the same form), so changing the venue keeps the times on the clock (19:00
+    stays 19:00, now at the new venue). Subclasses say which fields and which venue."""
+
+    venue_clock_fields: tuple[str, ...] = ()
+
+    def saved_venue(self):
+        """The venue of the saved instance (its clock shows the initial values), or None."""
+        raise NotImplementedError
+
+    def chosen_venue(self, cleaned_data: dict):
+        """The venue the form's times are meant on, or None when the form has none yet."""
+        raise NotImplementedError
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        venue = self.saved_venue()
+        zone_note = (
+            f"{venue.time_zone} time (the venue's clock)."
+            if venue is not None
+            else "On the venue's clock (its time zone)."
+        )
+        for name in self.venue_clock_fields:
+            field = self.fields.get(name)
+            if field is None:
+                continue
+            field.help_text = f"{zone_note} {field.help_text}".strip()
+            value = self.initial.get(name)
+            if venue is not None and isinstance(value, datetime) and timezone.is_aware(value):
+                # Naive, so that the widget shows it as it is instead of in the current zone.
+                self.initial[name] = timezone.make_naive(value, venue.zone)
+
+    def clean(self):
+        cleaned = super().clean()
+        venue = self.chosen_venue(cleaned)
+        if venue is None:
+            return cleaned  # the venue's own field says what is missing
+        for name in self.venue_clock_fields:
+            value = cleaned.get(name)
+            if value is None:
+                continue
+            try:
+                cleaned[name] = venue_wall_clock(value, venue)
+            except ValidationError as exc:
+                self.add_error(name, exc)
+        return cleaned

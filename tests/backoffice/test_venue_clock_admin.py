@@ -14,6 +14,7 @@ from apps.inventory.holds import hold_seats
 from apps.inventory.layouts import generate_seat_layout
 from apps.inventory.publishing import publish_event
 from apps.payments.providers.base import CardDetails
+from apps.waitingroom.models import WaitingRoom
 from tests.factories import UserFactory, VenueFactory, on_sale_event
 
 pytestmark = pytest.mark.django_db
@@ -209,3 +210,30 @@ def test_venue_admin_edits_the_time_zone_from_a_list(admin_client):
     assert admin_client.post(url, data | {"time_zone": "Asia/Tokyo"}).status_code == 302
     venue.refresh_from_db()
     assert venue.time_zone == "Asia/Tokyo"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_waiting_room_opening_is_typed_and_listed_on_the_venues_clock(admin_client):
+    event = on_sale_event(
+        venue=VenueFactory(time_zone="Europe/Berlin"),
+        starts_at=datetime(2030, 12, 6, 18, 0, tzinfo=UTC),
+        rows=1,
+        seats_per_row=2,
+    )
+    response = admin_client.post(
+        "/admin/waitingroom/waitingroom/add/",
+        {
+            "event": event.pk,
+            "enabled": "on",
+            "opens_at_0": "2030-11-04",
+            "opens_at_1": "10:00:00",
+            "admission_per_minute": "120",
+            "pass_minutes": "5",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert WaitingRoom.objects.get(event=event).opens_at == datetime(2030, 11, 4, 9, 0, tzinfo=UTC)
+    html = admin_client.get("/admin/waitingroom/waitingroom/").content.decode()
+    assert "Mon 4 Nov 2030, 10:00 CET" in html
+    change = admin_client.get(f"/admin/waitingroom/waitingroom/{event.pk}/change/")
+    assert 'name="opens_at_1" value="10:00:00"' in change.content.decode()
