@@ -5,8 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from apps.common.admin import ReadOnlyModelAdmin
-from apps.common.venue_time import format_local
+from apps.common.admin import ReadOnlyModelAdmin, venue_clock_column
 from apps.payments.models import Payment, PaymentNeedingAttention, Refund
 
 from .models import Booking, Ticket
@@ -81,12 +80,15 @@ class BookingAdmin(admin.ModelAdmin):
         "status",
         "total",
         "currency",
-        "created_at",
-        "confirmed_at",
-        "cancelled_at",
+        "created",
+        "confirmed",
+        "cancelled",
         "failure_reason",
     )
     fields = readonly_fields
+    created = venue_clock_column("created_at", "booked")
+    confirmed = venue_clock_column("confirmed_at", "confirmed")
+    cancelled = venue_clock_column("cancelled_at", "cancelled")
 
     def get_queryset(self, request):
         return (
@@ -98,10 +100,6 @@ class BookingAdmin(admin.ModelAdmin):
     @admin.display(description="tickets", ordering="live_tickets")
     def ticket_count(self, booking):
         return booking.live_tickets
-
-    @admin.display(description="booked (venue's clock)", ordering="created_at")
-    def created(self, booking):
-        return format_local(booking.created_at, booking.event.venue)
 
     def has_refund_permission(self, request):
         return request.user.has_perm("bookings.refund_booking")

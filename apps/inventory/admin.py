@@ -3,9 +3,8 @@ from django.db.models import Count, Q
 from django.db.models.functions import Now
 from django.shortcuts import redirect
 
-from apps.common.admin import ReadOnlyModelAdmin
+from apps.common.admin import ReadOnlyModelAdmin, venue_clock_column
 from apps.common.errors import ShopError
-from apps.common.venue_time import format_local
 from apps.events.models import PriceTier
 from apps.inventory.seats import set_seat_price_tier
 
@@ -38,11 +37,12 @@ class EventSeatAdmin(admin.ModelAdmin):
     """One seat of one event. Only an available seat's price tier can be changed here; status
     and holds belong to the seat-hold protocol."""
 
-    list_display = ("id", "event", "seat", "tier", "status", "held_until")
+    list_display = ("id", "event", "seat", "tier", "status", "held")
     list_filter = ("event", "status")
-    list_select_related = ("event", "seat", "price_tier")
-    fields = ("event", "seat", "price_tier", "status", "hold", "held_until")
-    readonly_fields = ("event", "seat", "status", "hold", "held_until")
+    list_select_related = ("event__venue", "seat", "price_tier")
+    fields = ("event", "seat", "price_tier", "status", "hold", "held")
+    readonly_fields = ("event", "seat", "status", "hold", "held")
+    held = venue_clock_column("held_until", "held until")
 
     @admin.display(description="price tier", ordering="price_tier__price")
     def tier(self, event_seat):
@@ -126,17 +126,11 @@ class HoldAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     actions = ["release_selected"]
-    readonly_fields = (
-        "id",
-        "event",
-        "user",
-        "status",
-        "expires_at",
-        "extensions",
-        "created_at",
-        "ended_at",
-    )
+    readonly_fields = ("id", "event", "user", "status", "expires", "extensions", "created", "ended")
     fields = readonly_fields
+    expires = venue_clock_column("expires_at", "expires")
+    created = venue_clock_column("created_at", "created")
+    ended = venue_clock_column("ended_at", "ended")
 
     def get_queryset(self, request):
         return (
@@ -148,10 +142,6 @@ class HoldAdmin(ReadOnlyModelAdmin):
     @admin.display(description="seats", ordering="live_seats")
     def seat_count(self, hold):
         return hold.live_seats
-
-    @admin.display(description="expires (venue's clock)", ordering="expires_at")
-    def expires(self, hold):
-        return format_local(hold.expires_at, hold.event.venue)
 
     def has_release_permission(self, request):
         return request.user.has_perm("inventory.release_hold")

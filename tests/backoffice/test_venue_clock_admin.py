@@ -183,13 +183,18 @@ def test_admin_lists_show_times_on_the_venues_clock(admin_client):
     )
     html = admin_client.get(reverse("admin:events_event_changelist")).content.decode()
     assert "Fri 6 Dec 2030, 19:00 CET" in html and "Fri 6 Dec 2030, 19:30 EST" in html
+    sales = admin_client.get(reverse("admin:events_event_sales", args=[berlin.pk]))
+    assert "times in Europe/Berlin" in sales.content.decode()
 
     buyer = UserFactory()
     card = CardDetails.parse(number="4242424242424242", exp_month=12, exp_year=2035, cvc="123")
     hold = hold_seats(user=buyer, event_id=new_york.pk, quantity=1)
     expires = hold.expires_at.astimezone(new_york.venue.zone)
+    shown = expires.strftime("%a %-d %b %Y, %H:%M ") + expires.tzname()
     html = admin_client.get(reverse("admin:inventory_hold_changelist")).content.decode()
-    assert expires.strftime("%a %-d %b %Y, %H:%M ") + expires.tzname() in html
+    assert shown in html
+    html = admin_client.get(reverse("admin:inventory_hold_change", args=[hold.pk])).content
+    assert shown in html.decode() and "Expires (venue&#x27;s clock)" in html.decode()
 
     booking = confirm_booking(
         user=buyer, hold_id=hold_seats(user=buyer, event_id=berlin.pk, quantity=1).pk, card=card

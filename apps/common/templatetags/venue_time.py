@@ -1,6 +1,6 @@
-"""Template filters for times on the venue's clock (apps.common.venue_time):
+"""Template filters for times on the venue's clock (apps.common.venue_time), built into every
+template (settings TEMPLATES "builtins"), so no {% load %}:
 
-{% load venue_time %}
 {{ event.starts_at|venue_time:event.venue }}                  Fri 4 Dec 2026, 19:00 CET
 {{ hold.expires_at|venue_local:event.venue|date:"H:i T" }}    19:42 CET
 """
