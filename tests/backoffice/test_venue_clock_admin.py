@@ -2,10 +2,12 @@
 and the lists show them there with the zone's abbreviation."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.bookings.services import confirm_booking
 from apps.common.errors import RuleBroken
@@ -126,6 +128,11 @@ def test_the_change_form_shows_and_keeps_times_on_the_venues_clock(admin_client)
     assert 'name="starts_at_1" value="20:00:00"' in html
     assert 'name="sales_start_1" value="10:00:00"' in html
     assert "Europe/Berlin time (the venue's clock)." in html
+    # The admin's "Now" and its offset note use the venue's clock as the server's.
+    berlin_offset = int(
+        timezone.localtime(timezone=ZoneInfo("Europe/Berlin")).utcoffset().total_seconds()
+    )
+    assert f'data-admin-utc-offset="{berlin_offset}"' in html
 
     # Saved again as shown: the same instants.
     data = {

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from apps.bookings.services import cancel_event
 from apps.common.errors import ShopError
@@ -140,6 +141,22 @@ class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
 
     def get_changelist(self, request, **kwargs):
         return EventChangeList
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The whole page on the venue's clock, rendered inside it: the admin's date shortcuts
+        # ("Now", "You are 1 hour ahead of server time") then agree with the fields.
+        time_zone = (
+            Event.objects.filter(pk=object_id).values_list("venue__time_zone", flat=True).first()
+            if str(object_id).isdigit()
+            else None
+        )
+        if time_zone is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        with timezone.override(time_zone):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
 
     def get_inlines(self, request, obj):
         # Assignments pick among saved tiers and the venue's sections: nothing to pick from yet
