@@ -62,6 +62,15 @@ Hold.objects.filter(pk=best.pk).update(expires_at=past)
 assert expire_holds() == 1
 assert not EventSeat.objects.filter(status="held").exists()
 
+# Search by date means the day at the venue, on SQLite too.
+from apps.events.selectors import search_events
+
+gershwin = Event.objects.get(slug="gershwin-night-new-york")
+day = timezone.localtime(gershwin.starts_at, gershwin.venue.zone).date()
+assert [e.slug for e in search_events(date_from=day, date_to=day)] == [gershwin.slug]
+next_day = day + timedelta(days=1)
+assert not search_events(date_from=next_day, date_to=next_day).exists()
+
 # General admission: the demo's standing floor, through the ORM twin of the places statement.
 floor = Event.objects.get(slug="indie-night-berlin")
 places = hold_seats(user=bob, event_id=floor.id, quantity=3, area="Standing")

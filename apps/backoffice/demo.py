@@ -1,6 +1,7 @@
-"""Demo data: three venues with generated seat layouts and a standing-only club, four events on
-sale with tiered prices (one general admission), a staff account, a buyer account and a door
-steward (the "Door" group). What `manage.py seed_demo` (and `make run`) loads.
+"""Demo data: four venues with generated seat layouts (in Berlin, Hamburg, Munich and New York,
+each on its own clock) and a standing-only club in Berlin, five events on sale with tiered
+prices (one general admission), a staff account, a buyer account and a door steward (the "Door"
+group). What `manage.py seed_demo` (and `make run`) loads.
 
 Idempotent: whatever already exists is left exactly as it is, so running it again changes
 nothing, and an event staff have since edited, cancelled or sold out stays that way."""
@@ -8,7 +9,6 @@ nothing, and an event staff have since edited, cancelled or sold out stays that 
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -29,13 +29,12 @@ BUYER_PASSWORD = "demo-buyer-password"  # noqa: S105
 DOOR_EMAIL = "door@example.com"
 DOOR_PASSWORD = "demo-door-password"  # noqa: S105
 
-BERLIN = ZoneInfo("Europe/Berlin")
-
 VENUES = [
     {
         "name": "Philharmonie",
         "city": "Berlin",
         "address": "Herbert-von-Karajan-Straße 1, 10785 Berlin",
+        "time_zone": "Europe/Berlin",
         "sections": ["A", "B", "C"],
         "rows": 10,
         "seats_per_row": 12,
@@ -44,6 +43,7 @@ VENUES = [
         "name": "Laeiszhalle",
         "city": "Hamburg",
         "address": "Johannes-Brahms-Platz, 20355 Hamburg",
+        "time_zone": "Europe/Berlin",
         "sections": ["A", "B"],
         "rows": 8,
         "seats_per_row": 10,
@@ -52,7 +52,17 @@ VENUES = [
         "name": "Isarphilharmonie",
         "city": "Munich",
         "address": "Hans-Preißinger-Straße 8, 81379 München",
+        "time_zone": "Europe/Berlin",
         "sections": ["A", "B", "C"],
+        "rows": 8,
+        "seats_per_row": 10,
+    },
+    {
+        "name": "Carnegie Hall",
+        "city": "New York",
+        "address": "881 7th Ave, New York, NY 10019",
+        "time_zone": "America/New_York",
+        "sections": ["A", "B"],
         "rows": 8,
         "seats_per_row": 10,
     },
@@ -60,6 +70,7 @@ VENUES = [
         "name": "Columbiahalle",
         "city": "Berlin",
         "address": "Columbiadamm 13-21, 10965 Berlin",
+        "time_zone": "Europe/Berlin",
         "sections": [],
         "standing": {"Standing": 1500},
     },
@@ -108,6 +119,17 @@ EVENTS = [
         ],
         "assignments": [("Golden circle", "B", range(1, 3)), ("Stalls", "B", None)]
         + [("Stalls", s, range(1, 5)) for s in ("A", "C")],
+    },
+    {
+        "slug": "gershwin-night-new-york",
+        "title": "Gershwin Night",
+        "venue": ("Carnegie Hall", "New York"),
+        "in_days": 28,
+        "at": time(19, 0),
+        "currency": "USD",
+        "description": "Rhapsody in Blue and An American in Paris.",
+        "tiers": [("Parquet", "110.00", "#7c3aed"), ("Balcony", "55.00", "#14b8a6")],
+        "assignments": [("Parquet", None, range(1, 5))],
     },
     {
         "slug": "indie-night-berlin",
@@ -170,7 +192,10 @@ def _door_account() -> DemoAccount:
 
 def _venue(spec: dict, result: DemoResult) -> Venue:
     venue, created = event_services.get_or_create_venue(
-        name=spec["name"], city=spec["city"], address=spec["address"]
+        name=spec["name"],
+        city=spec["city"],
+        address=spec["address"],
+        time_zone=spec["time_zone"],
     )
     result.venues_created += created
     have = set(Seat.objects.filter(venue=venue).values_list("section", flat=True).distinct())
@@ -195,16 +220,17 @@ def _event(spec: dict, venues: dict, result: DemoResult) -> Event:
     if event is not None:
         return event
     venue = venues[spec["venue"]]
-    day = timezone.localdate() + timedelta(days=spec["in_days"])
+    # Its day and hour on the venue's clock.
+    day = timezone.localdate(timezone=venue.zone) + timedelta(days=spec["in_days"])
     event = event_services.create_draft_event(
         venue=venue,
         slug=spec["slug"],
         title=spec["title"],
         description=spec["description"],
-        starts_at=datetime.combine(day, spec["at"], tzinfo=BERLIN),
+        starts_at=datetime.combine(day, spec["at"], tzinfo=venue.zone),
         hold_minutes=spec.get("hold_minutes", 10),
         max_seats_per_order=spec.get("max_seats_per_order", 8),
-        currency="EUR",
+        currency=spec.get("currency", "EUR"),
     )
     result.events_created += 1
     tiers = {

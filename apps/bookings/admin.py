@@ -5,7 +5,7 @@ from django.contrib import admin, messages
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from apps.common.admin import ReadOnlyModelAdmin
+from apps.common.admin import ReadOnlyModelAdmin, venue_clock_column
 from apps.payments.models import Payment, PaymentNeedingAttention, Refund
 
 from .models import Booking, BookingEmail, Ticket
@@ -78,10 +78,10 @@ class BookingAdmin(admin.ModelAdmin):
         "ticket_count",
         "total",
         "currency",
-        "created_at",
+        "created",
     )
     list_filter = ("status", "event", "created_at")
-    list_select_related = ("event", "user")
+    list_select_related = ("event__venue", "user")
     search_fields = ("reference", "user__email", "event__title")
     date_hierarchy = "created_at"
     inlines = [TicketInline, PaymentInline, BookingEmailInline]
@@ -94,12 +94,15 @@ class BookingAdmin(admin.ModelAdmin):
         "status",
         "total",
         "currency",
-        "created_at",
-        "confirmed_at",
-        "cancelled_at",
+        "created",
+        "confirmed",
+        "cancelled",
         "failure_reason",
     )
     fields = readonly_fields
+    created = venue_clock_column("created_at", "booked")
+    confirmed = venue_clock_column("confirmed_at", "confirmed")
+    cancelled = venue_clock_column("cancelled_at", "cancelled")
 
     def get_queryset(self, request):
         return (

@@ -63,6 +63,10 @@ class BookingEventSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     venue = serializers.CharField(source="venue.name")
     city = serializers.CharField(source="venue.city")
+    time_zone = serializers.CharField(
+        source="venue.time_zone",
+        help_text="The venue's IANA time zone: show starts_at on this clock.",
+    )
 
 
 class BookingSerializer(serializers.ModelSerializer):

@@ -1,4 +1,8 @@
+from operator import attrgetter
+
 from django.contrib import admin
+
+from .venue_time import format_local
 
 
 class ReadOnlyModelAdmin(admin.ModelAdmin):
@@ -13,3 +17,15 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def venue_clock_column(field: str, description: str, venue: str = "event.venue"):
+    """An admin column (or read-only field) showing the datetime `field` on the venue's clock
+    with its zone; `venue` is the path from the row to its venue (select it with the rows)."""
+    venue_of = attrgetter(venue)
+
+    @admin.display(description=f"{description} (venue's clock)", ordering=field)
+    def column(model_admin, obj):
+        return format_local(getattr(obj, field), venue_of(obj))
+
+    return column

@@ -1,11 +1,21 @@
 """Reads of the public catalog shared by the API and the pages. Catalogue only: nothing here
 reads seats."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db.models import DecimalField, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    DateField,
+    DecimalField,
+    Func,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.utils import timezone
 
 from .models import Event, PriceTier
@@ -31,9 +41,36 @@ def _tier_price(aggregate) -> Subquery:
     )
 
 
-def _day_start(day: date) -> datetime:
-    """Midnight of `day` in the shop's time zone: dates in filters are local dates."""
-    return timezone.make_aware(datetime.combine(day, time.min))
+# Every zone's offset lies within these (UTC-12 to UTC+14): a venue's day lies inside the UTC
+# day widened by them, which lets the starts_at index narrow a date filter.
+EARLIEST_OFFSET, LATEST_OFFSET = timedelta(hours=-12), timedelta(hours=14)
+
+
+class VenueLocalDate(Func):
+    """The calendar date of an instant on the clock of a zone named by another column: the day
+    a buyer at the venue calls it."""
+
+    output_field = DateField()
+
+    def _compiled(self, compiler):
+        moment, moment_params = compiler.compile(self.source_expressions[0])
+        zone, zone_params = compiler.compile(self.source_expressions[1])
+        return moment, tuple(moment_params), zone, tuple(zone_params)
+
+    def as_sql(self, compiler, connection, **extra):
+        # PostgreSQL: timezone(zone, timestamptz) is the wall-clock time in that zone.
+        moment, moment_params, zone, zone_params = self._compiled(compiler)
+        return f"(timezone({zone}, {moment}))::date", zone_params + moment_params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Django's own SQLite function (what TruncDate calls), fed the zone per row.
+        moment, moment_params, zone, zone_params = self._compiled(compiler)
+        sql = f"django_datetime_cast_date({moment}, {zone}, %s)"
+        return sql, moment_params + zone_params + (connection.timezone_name,)
+
+
+def _utc_midnight(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
 
 
 def search_events(
@@ -45,7 +82,8 @@ def search_events(
 ) -> QuerySet[Event]:
     """Events a buyer can browse: on sale and not started, soonest first (best match first
     when searching). Each carries its venue and min_price/max_price; both date bounds are
-    inclusive days."""
+    inclusive days on the venue's clock (a Berlin concert at 00:30 on the 5th is on the 5th,
+    though it is still the 4th in UTC)."""
     events = (
         Event.objects.filter(status=Event.Status.ON_SALE, starts_at__gt=timezone.now())
         .select_related("venue")
@@ -55,10 +93,17 @@ def search_events(
         events = events.filter(venue__city__iexact=city.strip())
     # The first and last days of the calendar bound nothing (and a day past 9999-12-31, or a
     # midnight before year 1 in UTC, would overflow).
-    if date_from and date_from > date.min + timedelta(days=1):
-        events = events.filter(starts_at__gte=_day_start(date_from))
-    if date_to and date_to < date.max - timedelta(days=1):
-        events = events.filter(starts_at__lt=_day_start(date_to + timedelta(days=1)))
+    bound_from = date_from and date_from > date.min + timedelta(days=1)
+    bound_to = date_to and date_to < date.max - timedelta(days=1)
+    if bound_from or bound_to:
+        events = events.alias(local_day=VenueLocalDate("starts_at", "venue__time_zone"))
+    if bound_from:
+        events = events.filter(
+            starts_at__gte=_utc_midnight(date_from) - LATEST_OFFSET, local_day__gte=date_from
+        )
+    if bound_to:
+        after = _utc_midnight(date_to + timedelta(days=1)) - EARLIEST_OFFSET
+        events = events.filter(starts_at__lt=after, local_day__lte=date_to)
     q = (q or "").strip()
     if not q:
         return events.order_by("starts_at", "id")

@@ -98,8 +98,16 @@ def set_waiting_room(event_id, on: bool) -> None:
 # --- Setting up the catalogue in code (seed_demo, the benchmark, tests); staff use the admin -----
 
 
-def get_or_create_venue(*, name: str, city: str, address: str = "") -> tuple[Venue, bool]:
-    return Venue.objects.get_or_create(name=name, city=city, defaults={"address": address})
+def get_or_create_venue(
+    *, name: str, city: str, address: str = "", time_zone: str = "UTC"
+) -> tuple[Venue, bool]:
+    venue = Venue.objects.filter(name=name, city=city).first()
+    if venue is not None:
+        return venue, False
+    venue = Venue(name=name, city=city, address=address, time_zone=time_zone)
+    venue.full_clean()
+    venue.save()
+    return venue, True
 
 
 def create_draft_event(*, venue: Venue, **fields) -> Event:

@@ -3,7 +3,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Now
 from django.shortcuts import redirect
 
-from apps.common.admin import ReadOnlyModelAdmin
+from apps.common.admin import ReadOnlyModelAdmin, venue_clock_column
 from apps.common.errors import ShopError
 from apps.events.models import PriceTier
 from apps.inventory.seats import set_seat_price_tier
@@ -37,11 +37,12 @@ class EventSeatAdmin(admin.ModelAdmin):
     """One seat of one event. Only an available seat's price tier can be changed here; status
     and holds belong to the seat-hold protocol."""
 
-    list_display = ("id", "event", "seat", "tier", "status", "held_until")
+    list_display = ("id", "event", "seat", "tier", "status", "held")
     list_filter = ("event", "status")
-    list_select_related = ("event", "seat", "price_tier")
-    fields = ("event", "seat", "price_tier", "status", "hold", "held_until")
-    readonly_fields = ("event", "seat", "status", "hold", "held_until")
+    list_select_related = ("event__venue", "seat", "price_tier")
+    fields = ("event", "seat", "price_tier", "status", "hold", "held")
+    readonly_fields = ("event", "seat", "status", "hold", "held")
+    held = venue_clock_column("held_until", "held until")
 
     @admin.display(description="price tier", ordering="price_tier__price")
     def tier(self, event_seat):
@@ -118,24 +119,18 @@ class HoldStateFilter(admin.SimpleListFilter):
 
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyModelAdmin):
-    list_display = ("id", "event", "user", "status", "seat_count", "expires_at", "extensions")
+    list_display = ("id", "event", "user", "status", "seat_count", "expires", "extensions")
     list_filter = (HoldStateFilter, "status", "event")
-    list_select_related = ("event", "user")
+    list_select_related = ("event__venue", "user")
     search_fields = ("id", "user__email", "event__title")
     date_hierarchy = "created_at"
     ordering = ("-created_at",)
     actions = ["release_selected"]
-    readonly_fields = (
-        "id",
-        "event",
-        "user",
-        "status",
-        "expires_at",
-        "extensions",
-        "created_at",
-        "ended_at",
-    )
+    readonly_fields = ("id", "event", "user", "status", "expires", "extensions", "created", "ended")
     fields = readonly_fields
+    expires = venue_clock_column("expires_at", "expires")
+    created = venue_clock_column("created_at", "created")
+    ended = venue_clock_column("ended_at", "ended")
 
     def get_queryset(self, request):
         return (

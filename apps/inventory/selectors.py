@@ -89,7 +89,7 @@ def get_hold_for_user(*, user, hold_id) -> Hold:
     hold_uuid = _hold_uuid(hold_id)
     hold = (
         Hold.objects.filter(pk=hold_uuid, user=user)
-        .select_related("event")
+        .select_related("event__venue")
         .annotate(
             is_expired=Case(
                 When(expires_at__lte=Now(), then=True), default=False, output_field=BooleanField()

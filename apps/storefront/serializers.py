@@ -37,9 +37,15 @@ class EventSearchParamsSerializer(serializers.Serializer):
 
 
 class VenueSerializer(serializers.ModelSerializer):
+    time_zone = serializers.CharField(
+        read_only=True,
+        help_text="The venue's IANA time zone (e.g. Europe/Berlin). Times in the API are "
+        "instants in UTC; show them on this clock.",
+    )
+
     class Meta:
         model = Venue
-        fields = ["id", "name", "city"]
+        fields = ["id", "name", "city", "time_zone"]
 
 
 class PriceTierSerializer(serializers.ModelSerializer):

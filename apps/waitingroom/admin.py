@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from apps.common.errors import ShopError
+from apps.common.venue_time import VenueClockFormMixin, format_local
 
 from . import services
 from .models import WaitingRoom
@@ -20,10 +21,20 @@ from .state import RoomUnavailable
 NO_REDIS = "A waiting room needs Redis (set REDIS_URL); this shop runs without it."
 
 
-class WaitingRoomForm(forms.ModelForm):
+class WaitingRoomForm(VenueClockFormMixin, forms.ModelForm):
+    venue_clock_fields = ("opens_at",)
+
     class Meta:
         model = WaitingRoom
         fields = ["event", "enabled", "opens_at", "admission_per_minute", "pass_minutes", "paused"]
+
+    def saved_venue(self):
+        return self.instance.event.venue if self.instance.event_id else None
+
+    def chosen_venue(self, cleaned_data):
+        # The event of a saved room is read-only, not in the form.
+        event = cleaned_data.get("event")
+        return event.venue if event is not None else self.saved_venue()
 
     def clean_enabled(self):
         enabled = self.cleaned_data["enabled"]
@@ -58,9 +69,10 @@ class WaitingRoomAdmin(admin.ModelAdmin):
         "paused",
         "admission_per_minute",
         "pass_minutes",
-        "opens_at",
+        "opens",
     )
     list_filter = ("enabled", "paused")
+    list_select_related = ("event__venue",)
     readonly_fields = ("live_figures",)
     actions = ("pause", "resume")
 
@@ -78,6 +90,10 @@ class WaitingRoomAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         fields = list(WaitingRoomForm.Meta.fields)
         return [*fields, "live_figures"] if obj else fields
+
+    @admin.display(description="opens (venue's clock)", ordering="opens_at")
+    def opens(self, room):
+        return format_local(room.opens_at, room.event.venue)
 
     @admin.display(description="Now")
     def live_figures(self, obj):

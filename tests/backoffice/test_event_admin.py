@@ -129,10 +129,17 @@ def test_existing_sections_are_an_error_and_nothing_is_added(admin_client):
 def test_adding_a_venue_goes_on_to_its_seat_layout(admin_client):
     response = admin_client.post(
         reverse("admin:events_venue_add"),
-        {"name": "Konzerthaus", "city": "Berlin", "address": "Gendarmenmarkt", "_save": "Save"},
+        {
+            "name": "Konzerthaus",
+            "city": "Berlin",
+            "address": "Gendarmenmarkt",
+            "time_zone": "Europe/Berlin",
+            "_save": "Save",
+        },
     )
     venue = Venue.objects.get(name="Konzerthaus")
     assert response.status_code == 302 and response.url == layout_url(venue)
+    assert venue.time_zone == "Europe/Berlin"
 
 
 def test_layout_of_a_missing_venue_is_not_a_500(admin_client):

@@ -35,10 +35,15 @@ def test_seed_demo_loads_a_shop_ready_to_sell():
     philharmonie = Venue.objects.get(name="Philharmonie", city="Berlin")
     assert Seat.objects.filter(venue=philharmonie).count() == 360
     events = list(Event.objects.select_related("venue"))
-    assert len(events) == 4
+    assert len(events) == 5
     assert {e.status for e in events} == {Event.Status.ON_SALE}
-    assert len({e.venue.city for e in events}) == 3
-    assert len({e.starts_at.date() for e in events}) == 4
+    assert len({e.venue.city for e in events}) == 4
+    assert len({e.starts_at.date() for e in events}) == 5
+    # Each starts at its hour on its own venue's clock.
+    local_hours = {e.slug: e.starts_at.astimezone(e.venue.zone).hour for e in events}
+    assert local_hours["beethoven-ninth-berlin"] == 20
+    assert local_hours["gershwin-night-new-york"] == 19
+    assert {e.venue.time_zone for e in events} == {"Europe/Berlin", "America/New_York"}
     assert all(e.starts_at > timezone.now() for e in events)
     seated = [e for e in events if e.slug != "indie-night-berlin"]
     for event in seated:

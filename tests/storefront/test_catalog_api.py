@@ -83,7 +83,7 @@ def test_lists_only_events_on_sale_that_have_not_started(api_client):
 
 
 def test_list_item_has_venue_prices_and_availability(api_client):
-    venue = VenueFactory(name="Blue Note", city="Berlin")
+    venue = VenueFactory(name="Blue Note", city="Berlin", time_zone="Europe/Berlin")
     event = small_event(venue=venue, title="Night Jazz", price="30.00", seats_per_row=5)
     PriceTierFactory(event=event, name="VIP", price=Decimal("120.50"))
     seat_ids = list(event.event_seats.order_by("id").values_list("id", flat=True))
@@ -95,7 +95,12 @@ def test_list_item_has_venue_prices_and_availability(api_client):
     assert item["title"] == "Night Jazz"
     assert item["slug"] == event.slug
     assert item["description"] == event.description
-    assert item["venue"] == {"id": venue.id, "name": "Blue Note", "city": "Berlin"}
+    assert item["venue"] == {
+        "id": venue.id,
+        "name": "Blue Note",
+        "city": "Berlin",
+        "time_zone": "Europe/Berlin",
+    }
     assert item["currency"] == "EUR"
     assert (item["min_price"], item["max_price"]) == ("30.00", "120.50")
     assert item["starts_at"] and item["sales_start"]

@@ -105,6 +105,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "apps.common.context_processors.shop",
             ],
+            # Times on the venue's clock ({{ event.starts_at|venue_time:event.venue }}) in
+            # every template without a {% load %}.
+            "builtins": ["apps.common.templatetags.venue_time"],
         },
     },
 ]

@@ -7,15 +7,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from apps.bookings.services import cancel_event
 from apps.common.errors import ShopError
+from apps.common.venue_time import format_local
 from apps.events.models import Event, PriceTier, TierAssignment
 from apps.inventory.models import Seat
 from apps.inventory.publishing import apply_tier_assignments, publish_event
 from apps.inventory.selectors import PUBLIC_AVAILABLE, PUBLIC_HELD, PUBLIC_SOLD, seat_counts
 
 from .monitoring import EventMonitoringAdminMixin
+from .venue_clock import EventForm
 
 
 class PriceTierInline(admin.TabularInline):
@@ -98,10 +101,11 @@ class EventChangeList(ChangeList):
 
 @admin.register(Event)
 class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
+    form = EventForm
     list_display = (
         "title",
         "venue",
-        "starts_at",
+        "starts",
         "status",
         "seats_sold",
         "seats_held",
@@ -113,7 +117,7 @@ class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
     search_fields = ("title", "venue__name")
     date_hierarchy = "starts_at"
     prepopulated_fields = {"slug": ("title",)}
-    readonly_fields = ("status", "published_at")
+    readonly_fields = ("status", "published")
     actions = ("publish", "reapply_tiers", "cancel")
     fieldsets = (
         (None, {"fields": ("title", "slug", "venue", "starts_at", "description")}),
@@ -122,7 +126,7 @@ class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
             {
                 "fields": (
                     "status",
-                    "published_at",
+                    "published",
                     ("sales_start", "sales_end"),
                     "currency",
                     "hold_minutes",
@@ -138,6 +142,22 @@ class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
     def get_changelist(self, request, **kwargs):
         return EventChangeList
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # The whole page on the venue's clock, rendered inside it: the admin's date shortcuts
+        # ("Now", "You are 1 hour ahead of server time") then agree with the fields.
+        time_zone = (
+            Event.objects.filter(pk=object_id).values_list("venue__time_zone", flat=True).first()
+            if str(object_id).isdigit()
+            else None
+        )
+        if time_zone is None:
+            return super().change_view(request, object_id, form_url, extra_context)
+        with timezone.override(time_zone):
+            response = super().change_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+        return response
+
     def get_inlines(self, request, obj):
         # Assignments pick among saved tiers and the venue's sections: nothing to pick from yet
         # while the event is being added.
@@ -149,6 +169,14 @@ class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
             # Its seats and prices are already issued for this venue and currency.
             fields += ["venue", "currency"]
         return fields
+
+    @admin.display(description="starts (venue's clock)", ordering="starts_at")
+    def starts(self, event):
+        return format_local(event.starts_at, event.venue)
+
+    @admin.display(description="published")
+    def published(self, event):
+        return format_local(event.published_at, event.venue) if event.venue_id else ""
 
     def _seats(self, event, status):
         counts = getattr(event, "seat_count_by_status", None)

@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from apps.common.admin import ReadOnlyModelAdmin
@@ -83,7 +84,7 @@ class EventMonitoringAdminMixin:
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
                 "title": title,
-                "subtitle": str(event),
+                "subtitle": f"{event} · times in {event.venue.time_zone}",
                 "original": event,
                 "monitoring": monitoring_urls(event.pk),
                 **context,
@@ -102,8 +103,17 @@ class EventMonitoringAdminMixin:
             "admin/backoffice/sales_dashboard.html",
             "Sales dashboard",
             data["event"],
-            {"data": data, "chart": charts.sell_through_chart(data["sell_through"])},
+            {
+                "data": data,
+                "chart": self._on_venue_clock(data, charts.sell_through_chart, "sell_through"),
+            },
         )
+
+    @staticmethod
+    def _on_venue_clock(data, chart, key):
+        # The charts' time labels on the event's venue's clock, as the subtitle says.
+        with timezone.override(data["event"].venue.zone):
+            return chart(data[key])
 
     def lock_contention_view(self, request, event_id):
         if not self.has_view_permission(request):
@@ -120,7 +130,7 @@ class EventMonitoringAdminMixin:
             data["event"],
             {
                 "data": data,
-                "chart": charts.contention_chart(data["series"]),
+                "chart": self._on_venue_clock(data, charts.contention_chart, "series"),
                 "windows": _window_links(request, minutes),
                 "window_label": WINDOWS[minutes],
             },

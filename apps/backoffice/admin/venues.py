@@ -2,6 +2,9 @@
 layout" page. Every write goes through the services; this file only turns forms into service
 calls and service errors into messages a box office can act on."""
 
+from functools import lru_cache
+from zoneinfo import available_timezones
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
@@ -18,6 +21,11 @@ from apps.common.errors import ShopError
 from apps.events.models import Event, Venue
 from apps.inventory.layouts import add_standing_area, generate_seat_layout
 from apps.inventory.models import Seat
+
+
+@lru_cache(maxsize=1)
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(available_timezones())]
 
 
 def add_service_error(form: forms.Form, exc: ShopError) -> None:
@@ -85,10 +93,21 @@ class StandingAreaForm(forms.Form):
 
 @admin.register(Venue)
 class VenueAdmin(admin.ModelAdmin):
-    list_display = ("name", "city", "seat_count", "event_count")
+    list_display = ("name", "city", "time_zone", "seat_count", "event_count")
     search_fields = ("name", "city")
     list_filter = ("city",)
-    fields = ("name", "city", "address")
+    fields = ("name", "city", "address", "time_zone")
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "time_zone":
+            return forms.ChoiceField(
+                choices=time_zone_choices(),
+                initial=db_field.default,
+                help_text="The venue's clock: its events' times are typed and shown in it "
+                "(pages, admin, e-mails, tickets). Changing it keeps each event's moment and "
+                "shows it on the new clock.",
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         # Subqueries rather than two Count() joins, which would multiply seats by events.
