@@ -231,8 +231,16 @@ class TestPayment:
         assert html.count('<svg role="img"') == 2
         for ticket in Ticket.objects.filter(booking=booking):
             assert ticket.code in html
-        # Once paid, the checkout link leads to the tickets.
-        assert buyer_client.get(checkout_url(hold.id)).url == response.url
+        # Once paid, the checkout link leads to the tickets, and says why.
+        again = buyer_client.get(checkout_url(hold.id), follow=True)
+        assert again.redirect_chain[0][0] == response.url
+        assert messages_of(again)[0].startswith("You have already paid for these seats")
+
+    def test_the_checkout_and_the_tickets_are_never_stored(self, buyer_client, hold):
+        assert "no-store" in buyer_client.get(checkout_url(hold.id))["Cache-Control"]
+        paid = buyer_client.post(checkout_url(hold.id), card())
+        assert "no-store" in paid["Cache-Control"]
+        assert "no-store" in buyer_client.get(paid.url)["Cache-Control"]
 
     def test_decline_keeps_the_hold_and_a_retry_charges_once(self, buyer_client, hold, buyer):
         declined = buyer_client.post(checkout_url(hold.id), card(DECLINE))
