@@ -46,7 +46,7 @@ def send_refund_notice_now(booking_id: int, refund_id: int) -> bool:
     booking = refund.payment.booking
     cancelled = Ticket.objects.filter(booking=booking, status=Ticket.Status.CANCELLED).count()
     lines = [
-        f"Hello {booking.user.get_full_name() or booking.user.email},",
+        f"Hello {booking.user.full_name or booking.user.email},",
         "",
         f"We have refunded {refund.amount} {booking.currency} for your booking "
         f"{booking.reference} ({booking.event.title}).",

@@ -15,6 +15,7 @@ from apps.inventory.models import Seat
 from apps.inventory.publishing import apply_tier_assignments, publish_event
 from apps.inventory.selectors import PUBLIC_AVAILABLE, PUBLIC_HELD, PUBLIC_SOLD, seat_counts
 
+from .event_exports import EventExportsAdminMixin
 from .monitoring import EventMonitoringAdminMixin
 
 
@@ -97,7 +98,7 @@ class EventChangeList(ChangeList):
 
 
 @admin.register(Event)
-class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
+class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelAdmin):
     list_display = (
         "title",
         "venue",
