@@ -62,6 +62,8 @@ def _render_checkout(
             "total": sum((line["price"] for line in lines), start=0),
             "state": state,
             "active": state == Hold.Status.ACTIVE,
+            # Past the limit the button would only be refused: not offered.
+            "can_extend": hold.extensions < settings.TICKETING["MAX_HOLD_EXTENSIONS"],
             "processing": processing,
             "error": error,
             "last_failure": last_failure,
