@@ -58,7 +58,7 @@ class Booking(TimeStampedModel):
             models.CheckConstraint(condition=Q(total__gte=0), name="booking_total_non_negative"),
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")),
-                name="booking_refund_within_total",
+                name="booking_valid_refunded_amount",
             ),
             models.CheckConstraint(
                 condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),

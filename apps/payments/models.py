@@ -54,7 +54,7 @@ class Payment(TimeStampedModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
-                name="payment_refunds_within_amount",
+                name="payment_valid_refunded_amount",
             ),
             models.CheckConstraint(
                 condition=Q(

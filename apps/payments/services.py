@@ -277,7 +277,7 @@ def record_refund_due(*, payment: Payment, reason: str) -> Refund:
 def record_partial_refund(*, payment: Payment, amount: Decimal, reason: str) -> Refund:
     """A refund of part of the payment (some tickets of a booking), recorded in the caller's
     transaction. Refused when it would take the payment's refunds past what was paid (the
-    database refuses it too: payment_refunds_within_amount)."""
+    database refuses it too: payment_valid_refunded_amount)."""
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if amount <= 0 or locked.refunded_amount + amount > locked.amount:
         raise RuleBroken(

@@ -34,8 +34,8 @@ def test_download_bookings_and_attendees_csv(browsers, artifacts, size):
     for kind in ("bookings", "attendees"):
         with page.expect_download() as download:
             page.get_by_role("link", name=f"Export {kind} (CSV)").click()
-        path = download.value.path()
-        found[kind] = list(csv.DictReader(io.StringIO(open(path, encoding="utf-8").read())))
+        text = download.value.path().read_text(encoding="utf-8")
+        found[kind] = list(csv.DictReader(io.StringIO(text)))
         assert download.value.suggested_filename == f"{event.slug}-{kind}.csv"
     assert [r["reference"] for r in found["bookings"]] == [booking.reference]
     assert found["bookings"][0]["tickets"] == "2"

@@ -111,25 +111,42 @@ class TestHold:
             "B"
         }
 
-    def test_logged_out_buyer_is_sent_to_log_in_and_back_with_the_seats(self, client, event):
+    def test_logged_out_buyer_is_sent_to_log_in_and_then_holds_the_seats(
+        self, client, event, buyer
+    ):
         ids = seat_ids(event, 2)
         response = client.post(reverse("holds:create", args=[event.id]), {"seat": ids})
         assert response.status_code == 302
         url = urlsplit(response.url)
         assert url.path == reverse("accounts:login")
         back = parse_qs(url.query)["next"][0]
-        assert back == f"{event.get_absolute_url()}?seats={ids[0]}%2C{ids[1]}"
+        assert back == f"{reverse('holds:resume', args=[event.id])}?seats={ids[0]}%2C{ids[1]}"
+        client.force_login(buyer)
+        page = client.get(back)  # a GET holds nothing: it shows the form that does
+        assert page.status_code == 200 and "no-store" in page["Cache-Control"]
         assert not Hold.objects.exists()
+        html = page.content.decode()
+        assert all(f'name="seat" value="{i}"' in html for i in ids)
+        held = client.post(reverse("holds:create", args=[event.id]), {"seat": ids})
+        hold = Hold.objects.get(user=buyer)
+        assert held.url == reverse("bookings:checkout", args=[hold.id])
 
-    def test_logged_out_best_available_comes_back_filled_in(self, client, event):
+    def test_logged_out_best_available_is_held_with_the_same_choice(self, client, event):
         response = client.post(
             reverse("holds:create", args=[event.id]),
             {"mode": "best", "quantity": "3", "section": "A"},
         )
         back = parse_qs(urlsplit(response.url).query)["next"][0]
-        assert back == f"{event.get_absolute_url()}?quantity=3&section=A"
+        assert back == f"{reverse('holds:resume', args=[event.id])}?mode=best&quantity=3&section=A"
+        client.force_login(factories.UserFactory())
         html = client.get(back).content.decode()
-        assert 'value="3"' in html and '<option value="A" selected>' in html
+        for name, value in (("mode", "best"), ("quantity", "3"), ("section", "A")):
+            assert f'name="{name}" value="{value}"' in html
+        assert not Hold.objects.exists()
+
+    def test_the_resume_page_without_a_choice_goes_back_to_the_event(self, buyer_client, event):
+        response = buyer_client.get(reverse("holds:resume", args=[event.id]))
+        assert response.url == event.get_absolute_url()
 
     def test_a_taken_seat_gives_a_friendly_message_and_keeps_the_rest(self, buyer_client, event):
         ids = seat_ids(event, 3)

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.RunPython(refunded_so_far, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('refunded_amount__gte', 0), ('refunded_amount__lte', models.F('amount'))), name='payment_refunds_within_amount'),
+            constraint=models.CheckConstraint(condition=models.Q(('refunded_amount__gte', 0), ('refunded_amount__lte', models.F('amount'))), name='payment_valid_refunded_amount'),
         ),
         migrations.AddConstraint(
             model_name='refund',
