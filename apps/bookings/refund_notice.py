@@ -48,8 +48,8 @@ def send_refund_notice_now(booking_id: int, refund_id: int) -> bool:
     lines = [
         f"Hello {booking.user.full_name or booking.user.email},",
         "",
-        f"We have refunded {refund.amount} {booking.currency} for your booking "
-        f"{booking.reference} ({booking.event.title}).",
+        f"A refund of {refund.amount} {booking.currency} for your booking "
+        f"{booking.reference} ({booking.event.title}) is on its way.",
         f"Cancelled tickets on this booking: {cancelled}. "
         f"Refunded in all: {booking.refunded_amount} of {booking.total} {booking.currency}.",
         "",

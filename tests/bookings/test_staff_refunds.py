@@ -162,3 +162,15 @@ def test_staff_without_the_refund_permission_get_no_refund_page(booking, client)
     assert client.get(url).status_code == 403
     assert client.post(url, {"ticket": ticket_ids(booking), "confirm": "yes"}).status_code == 403
     assert Booking.objects.get().status == Booking.Status.CONFIRMED
+
+
+def test_the_buyer_sees_what_was_refunded(booking, staff_user, client, api_client):
+    first, *_ = ticket_ids(booking)
+    refund_tickets(reference=booking.reference, ticket_ids=[first], staff_user=staff_user)
+    client.force_login(booking.user)
+    page = client.get(f"/bookings/{booking.reference}/").content.decode()
+    assert 'data-testid="booking-refunded">40.00 EUR' in page
+    api_client.force_authenticate(booking.user)
+    body = api_client.get(f"/api/v1/bookings/{booking.reference}").json()
+    assert body["refunded_amount"] == "40.00" and body["total"] == "120.00"
+    assert [t["status"] for t in body["tickets"]].count("cancelled") == 1
