@@ -24,7 +24,15 @@ def notify_refund(booking_id: int, refund_id: int) -> None:
     """Tells the buyer about the refund once the caller's transaction commits."""
     from .tasks import send_refund_notice  # the task module imports this one
 
-    transaction.on_commit(lambda: send_refund_notice.delay(booking_id, refund_id))
+    def enqueue():
+        # The refund is committed whatever happens here: a broker (or, run eagerly, a mail
+        # server) that fails is logged, never turned into an error page for the staff.
+        try:
+            send_refund_notice.delay(booking_id, refund_id)
+        except Exception:
+            logger.exception("refund notice not sent booking=%s refund=%s", booking_id, refund_id)
+
+    transaction.on_commit(enqueue)
 
 
 def _sent_key(refund_id: int) -> str:

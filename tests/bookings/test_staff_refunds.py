@@ -174,3 +174,21 @@ def test_the_buyer_sees_what_was_refunded(booking, staff_user, client, api_clien
     body = api_client.get(f"/api/v1/bookings/{booking.reference}").json()
     assert body["refunded_amount"] == "40.00" and body["total"] == "120.00"
     assert [t["status"] for t in body["tickets"]].count("cancelled") == 1
+
+
+def test_a_mail_server_that_fails_does_not_undo_or_break_the_refund(
+    booking, staff_user, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.mail.backends.locmem import EmailBackend
+
+    def refuse(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    first, *_ = ticket_ids(booking)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = refund_tickets(
+            reference=booking.reference, ticket_ids=[first], staff_user=staff_user
+        )
+    assert done.refund.status == Refund.Status.SUCCEEDED
+    assert Payment.objects.get().refunded_amount == Decimal("40.00")
