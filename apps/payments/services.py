@@ -316,6 +316,7 @@ def run_refund(refund: Refund) -> Refund:
             provider.refund,
             intent_id=payment.intent_id,
             amount=refund.amount,
+            currency=payment.currency,
             key=refund.gateway_key,
         )
         if not result.succeeded:

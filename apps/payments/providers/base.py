@@ -197,8 +197,8 @@ class PaymentProvider(ABC):
         """Makes an unconfirmed intent unpayable (a checkout abandoned or reconciled)."""
 
     @abstractmethod
-    def refund(self, *, intent_id: str, amount: Decimal, key: str) -> RefundResult:
-        """Refunds the intent's charge, at most once per key."""
+    def refund(self, *, intent_id: str, amount: Decimal, currency: str, key: str) -> RefundResult:
+        """Refunds `amount` of the intent's charge (all or part of it), at most once per key."""
 
     @abstractmethod
     def parse_webhook(self, *, payload: bytes, signature: str) -> WebhookMessage:

@@ -134,7 +134,7 @@ class SandboxProvider(PaymentProvider):
         ).update(status=SandboxCharge.Status.CANCELED)
         return self.retrieve_intent(intent_id=intent_id)
 
-    def refund(self, *, intent_id, amount: Decimal, key):
+    def refund(self, *, intent_id, amount: Decimal, currency: str, key):
         """Refunds `amount` of the charge, once per key; several keys may refund parts of it,
         never more than it in all."""
         if SandboxRefund.objects.filter(key=key, charge_id=intent_id).exists():
