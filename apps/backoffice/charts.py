@@ -11,6 +11,7 @@ DEGRADED_COLOUR = "#8e8e8e"
 LINE_COLOUR = "#2f6fb0"
 
 _PAD_LEFT, _PAD_RIGHT, _PAD_TOP, _PAD_BOTTOM = 44, 8, 10, 24
+_CHAR_WIDTH = 6.6  # of the 11 px sans-serif labels, generously
 
 
 def _time_label(moment, span_minutes: int) -> str:
@@ -39,8 +40,12 @@ def _axes(width: int, height: int, top_value: str, labels: list[tuple[float, str
         f'<text x="{_PAD_LEFT - 4}" y="{bottom}" text-anchor="end">0</text>',
     ]
     for x, text in labels:
+        # Centred under its point, unless that would run past an edge of the chart (the last
+        # label sits at the right end): then it ends, or starts, there instead.
+        half = len(text) * _CHAR_WIDTH / 2
+        anchor = "end" if x + half > width else "start" if x - half < 0 else "middle"
         parts.append(
-            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle">{escape(text)}</text>'
+            f'<text x="{x:.1f}" y="{height - 6}" text-anchor="{anchor}">{escape(text)}</text>'
         )
     return parts
 

@@ -10,7 +10,7 @@ import math
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Now, TruncMinute
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from apps.inventory.selectors import (
     live_held_q,
     seat_counts,
 )
-from apps.payments.models import Payment
+from apps.payments.models import Payment, Refund
 
 # "Expiring within" columns of the holds panel, in minutes.
 EXPIRY_HORIZONS = (1, 5, 10)
@@ -127,7 +127,11 @@ def _bookings(event_id: int) -> dict:
 
 def _payments(event_id: int) -> dict:
     status = Payment.Status
-    return Payment.objects.filter(booking__event_id=event_id).aggregate(
+    # An Exists, not a join: a payment may have several refunds, and a join would count its
+    # amount once per refund.
+    outstanding = Refund.objects.filter(payment_id=OuterRef("pk"), status__in=["pending", "failed"])
+    payments = Payment.objects.filter(booking__event_id=event_id)
+    return payments.annotate(refund_outstanding=Exists(outstanding)).aggregate(
         succeeded=Count("id", filter=Q(status=status.SUCCEEDED)),
         succeeded_amount=_money(Sum("amount", filter=Q(status=status.SUCCEEDED))),
         pending=Count("id", filter=Q(status=status.PENDING)),
@@ -136,7 +140,7 @@ def _payments(event_id: int) -> dict:
         refunded=Count("id", filter=Q(status=status.REFUNDED)),
         refunded_amount=_money(Sum("amount", filter=Q(status=status.REFUNDED))),
         # A refund the gateway has not completed yet (retried by beat): staff should know.
-        refunds_outstanding=Count("id", filter=Q(refund__status__in=["pending", "failed"])),
+        refunds_outstanding=Count("id", filter=Q(refund_outstanding=True)),
     )
 
 

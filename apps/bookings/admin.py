@@ -1,15 +1,15 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from apps.common.admin import ReadOnlyModelAdmin, venue_clock_column
 from apps.payments.models import Payment, PaymentNeedingAttention, Refund
 
+from .admin_refunds import BookingRefundAdminMixin
 from .models import Booking, BookingEmail, Ticket
-from .services import cancel_bookings_as_staff
 
 
 def attention_queryset(payments):
@@ -69,7 +69,7 @@ class BookingEmailInline(admin.TabularInline):
 
 
 @admin.register(Booking)
-class BookingAdmin(admin.ModelAdmin):
+class BookingAdmin(BookingRefundAdminMixin, admin.ModelAdmin):
     list_display = (
         "reference",
         "event",
@@ -93,6 +93,7 @@ class BookingAdmin(admin.ModelAdmin):
         "hold",
         "status",
         "total",
+        "refunded_amount",
         "currency",
         "created",
         "confirmed",
@@ -115,22 +116,11 @@ class BookingAdmin(admin.ModelAdmin):
     def ticket_count(self, booking):
         return booking.live_tickets
 
-    def has_refund_permission(self, request):
-        return request.user.has_perm("bookings.refund_booking")
-
-    # The admin offers, and accepts, the action only with the permission.
-    @admin.action(description="Cancel and refund selected bookings", permissions=["refund"])
+    # The admin offers, and accepts, the action only with the permission; it asks first
+    # (BookingRefundAdminMixin.cancel_and_refund).
+    @admin.action(description="Cancel and refund selected bookings…", permissions=["refund"])
     def cancel_and_refund(self, request, queryset):
-        references = list(queryset.values_list("reference", flat=True))
-        done = cancel_bookings_as_staff(references=references, staff_user=request.user)
-        self.message_user(request, f"Cancelled and refunded {done} booking(s).", messages.SUCCESS)
-        if done < len(references):
-            self.message_user(
-                request,
-                f"{len(references) - done} booking(s) were not confirmed, or their event has "
-                "started, and were left alone.",
-                messages.WARNING,
-            )
+        return super().cancel_and_refund(request, queryset)
 
     def has_add_permission(self, request):
         return False
@@ -170,16 +160,16 @@ class PaymentsNeedingAttentionAdmin(ReadOnlyModelAdmin):
         "why",
         "intent_id",
     )
-    list_select_related = ("booking", "refund")
+    list_select_related = ("booking",)
     search_fields = ("booking__reference", "intent_id")
 
     def get_queryset(self, request):
-        return attention_queryset(PaymentNeedingAttention.objects.all())
+        return attention_queryset(PaymentNeedingAttention.objects.all()).prefetch_related("refunds")
 
     @admin.display(description="refund")
     def refund_status(self, payment):
-        refund = getattr(payment, "refund", None)
-        return "-" if refund is None else f"{refund.status} ({refund.attempts} tries)"
+        refunds = payment.refunds.all()
+        return ", ".join(f"{r.status} ({r.attempts} tries)" for r in refunds) or "-"
 
     @admin.display(description="why")
     def why(self, payment):

@@ -35,6 +35,8 @@ class Booking(TimeStampedModel):
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
     )
     total = models.DecimalField(max_digits=12, decimal_places=2)
+    # Given back so far (staff refunds of some tickets, or the whole booking when cancelled).
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     currency = models.CharField(max_length=3)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -54,6 +56,10 @@ class Booking(TimeStampedModel):
                 name="booking_valid_status",
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="booking_total_non_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total")),
+                name="booking_valid_refunded_amount",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
                 name="booking_confirmed_has_time",

@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from apps.common import metrics
 from apps.inventory.models import Hold
 from apps.payments import services as payments
-from apps.payments.models import Payment, Refund
+from apps.payments.models import Payment
 from apps.payments.providers.base import GatewayRefused, GatewayUnavailable
 
 from . import services
@@ -68,7 +68,7 @@ def reconcile_payments() -> Report:
         Q(booking__status=Booking.Status.PENDING)
         | (
             Q(booking__status__in=[Booking.Status.FAILED, Booking.Status.CANCELLED])
-            & ~Exists(Refund.objects.filter(payment_id=OuterRef("pk")))
+            & Q(refunded_amount__lt=F("amount"))
         )
     )
     for payment_id in paid_unsettled.values_list("pk", flat=True):

@@ -1,6 +1,6 @@
 """Reads of bookings and tickets shared by the API, the pages and the admin."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Now
 
 from apps.common.errors import NotFound
@@ -74,3 +74,56 @@ def ticket_at_the_door(code: str, *, lock: bool = False) -> Ticket | None:
     if lock:
         tickets = tickets.select_for_update(of=("self",), no_key=True)
     return tickets.first()
+
+
+# Exports for staff (apps.backoffice.exports): one query each, streamed row by row.
+
+EXPORT_CHUNK = 2000
+
+BOOKING_EXPORT_COLUMNS = (
+    ("reference", "reference"),
+    ("status", "status"),
+    ("buyer_email", "user__email"),
+    ("buyer_name", "user__full_name"),
+    ("tickets", "valid_tickets"),
+    ("total", "total"),
+    ("refunded", "refunded_amount"),
+    ("currency", "currency"),
+    ("created_at", "created_at"),
+    ("confirmed_at", "confirmed_at"),
+    ("cancelled_at", "cancelled_at"),
+)
+
+ATTENDEE_EXPORT_COLUMNS = (
+    ("booking", "booking__reference"),
+    ("name", "booking__user__full_name"),
+    ("email", "booking__user__email"),
+    ("section", "event_seat__seat__section"),
+    ("row", "event_seat__seat__row"),
+    ("seat", "event_seat__seat__number"),
+    ("tier", "event_seat__price_tier__name"),
+    ("price", "price"),
+    ("currency", "booking__currency"),
+)
+
+
+def booking_rows_for_export(event_id: int):
+    """Every booking of the event but those still awaiting payment, oldest first, with its
+    buyer and how many valid tickets it has: one query, read in chunks."""
+    bookings = (
+        Booking.objects.filter(event_id=event_id)
+        .exclude(status=Booking.Status.PENDING)
+        .annotate(valid_tickets=Count("tickets", filter=Q(tickets__status=Ticket.Status.VALID)))
+        .order_by("created_at", "id")
+    )
+    fields = [field for _, field in BOOKING_EXPORT_COLUMNS]
+    return bookings.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
+
+
+def attendee_rows_for_export(event_id: int):
+    """One row per valid ticket of the event (who sits where), by seat: one query."""
+    tickets = Ticket.objects.filter(
+        booking__event_id=event_id, status=Ticket.Status.VALID
+    ).order_by("event_seat__seat__section", "event_seat__seat__row", "event_seat__seat__number")
+    fields = [field for _, field in ATTENDEE_EXPORT_COLUMNS]
+    return tickets.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)

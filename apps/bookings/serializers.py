@@ -82,6 +82,7 @@ class BookingSerializer(serializers.ModelSerializer):
             "event",
             "hold",
             "total",
+            "refunded_amount",
             "currency",
             "created_at",
             "confirmed_at",

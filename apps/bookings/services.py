@@ -13,6 +13,7 @@ import contextlib
 import logging
 
 from django.db import transaction
+from django.db.models import F
 from django.db.models.functions import Now
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
@@ -45,6 +46,7 @@ from apps.waitingroom.services import spend_pass
 
 from .models import Booking, BookingEmail, Ticket
 from .notifications import owe_email
+from .staff_refunds import refund_tickets
 
 logger = logging.getLogger(__name__)
 
@@ -340,15 +342,15 @@ def cancel_booking(*, user, reference: str) -> Booking:
 
 
 def cancel_bookings_as_staff(*, references, staff_user) -> int:
-    """Box office cancels and refunds bookings (same rules as a buyer, any buyer's booking)."""
+    """Box office cancels and refunds whole bookings (same rules as a buyer, any buyer's
+    booking; the buyer is told): apps.bookings.staff_refunds."""
     cancelled = 0
     for reference in references:
         try:
-            _cancel(None, reference)
-        except (Conflict, NotFound, RuleBroken):
+            refund_tickets(reference=reference, ticket_ids=None, staff_user=staff_user)
+        except (Conflict, InvalidRequest, NotFound, RuleBroken):
             continue
         cancelled += 1
-        logger.info("booking cancelled by staff booking=%s staff=%s", reference, staff_user.pk)
     return cancelled
 
 
@@ -379,15 +381,18 @@ def _cancel(user, reference: str) -> Booking:
         Ticket.objects.filter(booking=booking, status=Ticket.Status.VALID).update(
             status=Ticket.Status.CANCELLED
         )
-        Booking.objects.filter(pk=booking.pk).update(
-            status=Booking.Status.CANCELLED, cancelled_at=Now()
-        )
         # In the same transaction: no crash can leave a cancelled booking without its refund.
         payment = Payment.objects.filter(booking=booking, status=Payment.Status.SUCCEEDED).first()
         refund = (
             payments.record_refund_due(payment=payment, reason="booking_cancelled")
             if (payment is not None)
             else None
+        )
+        Booking.objects.filter(pk=booking.pk).update(
+            status=Booking.Status.CANCELLED,
+            cancelled_at=Now(),
+            # The payment is of the booking's total: all of it has now been given back.
+            refunded_amount=F("total") if refund else F("refunded_amount"),
         )
         owe_email(booking, BookingEmail.Kind.CANCELLATION)
     if refund is not None:

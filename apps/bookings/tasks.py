@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import notifications, reconciliation
+from . import notifications, reconciliation, refund_notice
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -31,3 +31,15 @@ def send_booking_email_task(booking_id: int, kind: str) -> bool:
 def enqueue_forgotten_emails_task() -> int:
     """Beat: owed e-mails whose task never ran are enqueued again."""
     return notifications.enqueue_forgotten_emails()
+
+
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=6,
+)
+def send_refund_notice(booking_id: int, refund_id: int) -> bool:
+    """The buyer's e-mail about a refund staff made (apps/bookings/refund_notice.py)."""
+    return refund_notice.send_refund_notice_now(booking_id, refund_id)

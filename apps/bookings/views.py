@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -61,6 +62,8 @@ def _render_checkout(
             "total": sum((line["price"] for line in lines), start=0),
             "state": state,
             "active": state == Hold.Status.ACTIVE,
+            # Past the limit the button would only be refused: not offered.
+            "can_extend": hold.extensions < settings.TICKETING["MAX_HOLD_EXTENSIONS"],
             "processing": processing,
             "error": error,
             "last_failure": last_failure,
@@ -123,6 +126,21 @@ def _pay(request, hold):
     return services.confirm_booking(user=request.user, hold_id=hold.id, card=card)
 
 
+def _already_paid(request, booking):
+    """The hold became this booking (an old tab, Back after paying): its tickets, said plainly,
+    instead of a checkout that looks live."""
+    messages.info(
+        request,
+        f"You have already paid for these seats: here are your tickets (booking "
+        f"{booking.reference}). Nothing more was charged.",
+    )
+    return redirect("bookings:detail", reference=booking.reference)
+
+
+# Never stored by the browser or a proxy, nor restored from the back-forward cache: the page
+# holds a card form and a countdown that are only true when just fetched (checkout.js clears
+# the card fields too, for a browser that restores the page anyway).
+@never_cache
 @sensitive_post_parameters("card_number", "cvc", "exp_month", "exp_year", "name")
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -130,7 +148,7 @@ def checkout(request, hold_id):
     hold = _get_hold(request.user, hold_id)
     booking = selectors.booking_for_hold(user=request.user, hold_id=hold.id)
     if booking is not None and booking.status == Booking.Status.CONFIRMED:
-        return redirect("bookings:detail", reference=booking.reference)
+        return _already_paid(request, booking)
     if request.method == "GET":
         return _render_checkout(request, hold, booking=booking)
 
@@ -165,6 +183,7 @@ def checkout(request, hold_id):
     return redirect("bookings:detail", reference=booking.reference)
 
 
+@never_cache  # the tickets' codes are the tickets: not for a shared cache or the next user
 @login_required
 def booking_detail(request, reference):
     booking = or_404(selectors.get_booking_for_user, user=request.user, reference=reference)

@@ -118,10 +118,36 @@ def create_draft_event(*, venue: Venue, **fields) -> Event:
     return event
 
 
+# Okabe and Ito's palette, safe for the common colour-vision deficiencies, ordered by contrast
+# against the seat map's white (the first four reach 3:1); none is the map's grey of held or sold
+# seats, nor the near-black of a selected one. Each new tier of an event gets the next unused.
+TIER_PALETTE = (
+    "#0072b2",  # blue
+    "#d55e00",  # vermillion
+    "#009e73",  # bluish green
+    "#cc79a7",  # reddish purple
+    "#e69f00",  # orange
+    "#56b4e9",  # sky blue
+    "#f0e442",  # yellow
+)
+
+
+def next_tier_colour(used) -> str:
+    """The first palette colour not in `used`; past the palette, round again."""
+    taken = {c.lower() for c in used}
+    for colour in TIER_PALETTE:
+        if colour not in taken:
+            return colour
+    return TIER_PALETTE[len(taken) % len(TIER_PALETTE)]
+
+
+def tier_colours_in_use(event_id) -> list[str]:
+    return list(PriceTier.objects.filter(event_id=event_id).values_list("colour", flat=True))
+
+
 def add_price_tier(*, event: Event, name: str, price, colour: str | None = None) -> PriceTier:
     tier = PriceTier(event=event, name=name, price=price)
-    if colour:
-        tier.colour = colour
+    tier.colour = colour or next_tier_colour(tier_colours_in_use(event.pk))
     tier.full_clean()
     tier.save()
     return tier

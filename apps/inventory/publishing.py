@@ -10,7 +10,7 @@ from apps.common.errors import RuleBroken
 from apps.events import services as event_services
 from apps.events.models import Event
 
-from . import seats
+from . import seats, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -19,11 +19,13 @@ def publish_event(*, event_id: int) -> Event:
     """Puts a draft event on sale: creates one EventSeat per venue seat (set-based), priced by
     the tier assignments (row beats section; unassigned seats get the cheapest tier).
 
-    The returned event carries `seats_created`."""
+    The returned event carries `seats_created` and `tiers_without_seats` (the names of tiers no
+    seat sells at: staff are warned, publishing is not refused)."""
     with transaction.atomic():
         event = event_services.lock_event_to_publish(event_id)
         created = seats.create_event_seats(event, event_services.tier_resolver(event))
         event_services.mark_on_sale(event)
+        event.tiers_without_seats = selectors.tiers_without_seats(event.pk)
     event.seats_created = created
     logger.info("event published event=%s seats=%s", event.pk, created)
     return event

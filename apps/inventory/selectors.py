@@ -2,10 +2,22 @@
 
 import uuid
 
-from django.db.models import BooleanField, Case, CharField, Count, F, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import Now
 
 from apps.common.errors import NotFound
+from apps.events.models import PriceTier
 
 from .availability import free_seat_q
 from .models import EventSeat, Hold, place_label
@@ -151,4 +163,15 @@ def held_seat_prices(hold: Hold) -> dict[int, object]:
         EventSeat.objects.filter(hold=hold, status=EventSeat.Status.HELD).values_list(
             "id", "price_tier__price"
         )
+    )
+
+
+def tiers_without_seats(event_id: int) -> list[str]:
+    """Names of the event's price tiers that no event seat sells at, cheapest first."""
+    seated = EventSeat.objects.filter(event_id=event_id, price_tier_id=OuterRef("pk"))
+    return list(
+        PriceTier.objects.filter(event_id=event_id)
+        .exclude(Exists(seated))
+        .order_by("price", "name")
+        .values_list("name", flat=True)
     )

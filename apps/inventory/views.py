@@ -8,9 +8,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
 
 from apps.common.errors import ShopError
 from apps.common.parsing import ascii_int
@@ -43,6 +45,32 @@ def _event_url(event_id: int, **query) -> str:
     return f"{url}?{urlencode(query)}" if query else url
 
 
+@never_cache
+@login_required
+@require_GET
+def hold_resume(request, event_id):
+    """Where a buyer lands after logging in with seats chosen: a page that posts the same
+    choice to hold_create at once (hold-resume.js; a button without JavaScript). A GET never
+    holds anything itself: the hold is the POST, with its CSRF token."""
+    event = event_selectors.get_public_event(event_id=event_id)
+    if event is None:
+        raise Http404("No such event")
+    best = request.GET.get("mode") in ("best", "area")  # a quantity, of seats or places
+    seats = [i for i in (ascii_int(v) for v in request.GET.get("seats", "").split(",")) if i]
+    if not best and not seats:
+        return redirect(event.get_absolute_url())
+    fields = (
+        {k: request.GET.get(k, "") for k in ("mode", "quantity", "section", "area", "price_tier")}
+        if best
+        else {}
+    )
+    return render(
+        request,
+        "inventory/hold_resume.html",
+        {"event": event, "seats": seats, "fields": fields, "best": best},
+    )
+
+
 @require_POST
 def hold_create(request, event_id):
     mode = request.POST.get("mode")
@@ -55,21 +83,22 @@ def hold_create(request, event_id):
     price_tier_id = ascii_int(tier) if best else None
 
     if not request.user.is_authenticated:
-        # Back to the same event after logging in, with the same seats picked.
+        # After logging in, the seats are held at once (hold_resume), with the same choice.
         if best:
-            back = _event_url(
-                event_id,
-                quantity=request.POST.get("quantity", ""),
-                section=section,
-                area=area,
-                price_tier=price_tier_id,
-            )
+            choice = {
+                "mode": mode,
+                "quantity": request.POST.get("quantity", ""),
+                "section": section,
+                "area": area,
+                "price_tier": price_tier_id,
+            }
         else:
-            back = _event_url(
-                event_id, seats=",".join(str(i) for i in seat_ids if isinstance(i, int))
-            )
+            choice = {"seats": ",".join(str(i) for i in seat_ids if isinstance(i, int))}
+        _event_url(event_id)  # a 404 for an event that is not on sale, before the login
+        back = reverse("holds:resume", args=[event_id])
+        query = urlencode({k: v for k, v in choice.items() if v})
         messages.info(request, "Log in or sign up to hold your seats; we will bring you back.")
-        return redirect_to_login(back)
+        return redirect_to_login(f"{back}?{query}" if query else back)
 
     try:
         hold = or_404(

@@ -45,10 +45,17 @@ class Payment(TimeStampedModel):
     # the same booking (a double click) is told to wait instead of calling the gateway too. A
     # crashed request's lease runs out, and the next try (or the reconciliation) takes over.
     busy_until = models.DateTimeField(null=True, blank=True)
+    # What its refunds add up to, recorded ones included (sent or still to be sent): raised in
+    # the transaction that records a refund, under this row's lock, and never above `amount`.
+    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("amount")),
+                name="payment_valid_refunded_amount",
+            ),
             models.CheckConstraint(
                 condition=Q(
                     status__in=[
@@ -94,16 +101,19 @@ class PaymentNeedingAttention(Payment):
 
 
 class Refund(TimeStampedModel):
-    """Money going back. Created in the same transaction that fails or cancels the booking, so
-    that no crash can leave a failed booking without its refund; sent to the gateway afterwards
-    and retried with exponential backoff until it succeeds or gives up (`failed`, visible)."""
+    """Money going back. Created in the same transaction that fails or cancels the booking (or
+    cancels some of its tickets), so that no crash can leave a failed booking without its
+    refund; sent to the gateway afterwards and retried with exponential backoff until it
+    succeeds or gives up (`failed`, visible). A payment may have several (partial refunds),
+    numbered from 1; together they never exceed it (Payment.refunded_amount)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed (gave up)"
 
-    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="refund")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    sequence = models.PositiveSmallIntegerField(default=1)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
     reason = models.CharField(max_length=200)
@@ -120,11 +130,15 @@ class Refund(TimeStampedModel):
                 name="refund_valid_status",
             ),
             models.CheckConstraint(condition=Q(amount__gte=0), name="refund_amount_non_negative"),
+            models.UniqueConstraint(fields=["payment", "sequence"], name="refund_one_per_sequence"),
         ]
 
     @property
     def gateway_key(self) -> str:
-        return f"refund_{self.payment_id.hex}"
+        # The first refund keeps the key refunds had before there could be several: one sent
+        # before an upgrade reaches the gateway with the same key when it is retried after it.
+        suffix = "" if self.sequence == 1 else f"_{self.sequence}"
+        return f"refund_{self.payment_id.hex}{suffix}"
 
 
 class WebhookEvent(models.Model):
@@ -187,3 +201,19 @@ class SandboxCharge(models.Model):
 
     def __str__(self):
         return f"{self.id} {self.amount} {self.currency} {self.status}"
+
+
+class SandboxRefund(models.Model):
+    """The sandbox gateway's refunds, one per idempotency key: a retried refund call finds its
+    row and gets the same answer instead of refunding twice."""
+
+    key = models.CharField(primary_key=True, max_length=100)
+    charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.key} {self.amount}"

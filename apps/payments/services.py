@@ -10,14 +10,15 @@ charged") → refunded; failed means "not charged, and will not be"."""
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from apps.common import metrics
-from apps.common.errors import Conflict
+from apps.common.errors import Conflict, RuleBroken
 
 from . import gateway
 from .models import Payment, Refund
@@ -263,17 +264,40 @@ def client_secret_for(payment: Payment) -> str:
 
 
 def record_refund_due(*, payment: Payment, reason: str) -> Refund:
-    """A refund that must happen, recorded in the caller's transaction (the one that fails or
-    cancels the booking); `run_refund` sends it after the commit."""
-    refund, _ = Refund.objects.get_or_create(
+    """The refund of what is left of the payment, recorded in the caller's transaction (the
+    one that fails or cancels the booking); `run_refund` sends it after the commit. Called
+    again once nothing is left, it returns the last refund instead of a second one."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    left = locked.amount - locked.refunded_amount
+    if left <= 0:
+        return Refund.objects.filter(payment=locked).order_by("-sequence").first()
+    return _record_refund(locked, left, reason)
+
+
+def record_partial_refund(*, payment: Payment, amount: Decimal, reason: str) -> Refund:
+    """A refund of part of the payment (some tickets of a booking), recorded in the caller's
+    transaction. Refused when it would take the payment's refunds past what was paid (the
+    database refuses it too: payment_valid_refunded_amount)."""
+    locked = Payment.objects.select_for_update().get(pk=payment.pk)
+    if amount <= 0 or locked.refunded_amount + amount > locked.amount:
+        raise RuleBroken(
+            f"A refund of {amount} {locked.currency} is more than is left of the payment "
+            f"({locked.amount - locked.refunded_amount} {locked.currency}).",
+            code="refund_exceeds_payment",
+        )
+    return _record_refund(locked, amount, reason)
+
+
+def _record_refund(payment: Payment, amount: Decimal, reason: str) -> Refund:
+    last = Refund.objects.filter(payment=payment).aggregate(last=Max("sequence"))["last"] or 0
+    Payment.objects.filter(pk=payment.pk).update(refunded_amount=F("refunded_amount") + amount)
+    return Refund.objects.create(
         payment=payment,
-        defaults={
-            "amount": payment.amount,
-            "reason": reason[:200],
-            "next_attempt_at": timezone.now(),
-        },
+        sequence=last + 1,
+        amount=amount,
+        reason=reason[:200],
+        next_attempt_at=timezone.now(),
     )
-    return refund
 
 
 def run_refund(refund: Refund) -> Refund:
@@ -292,6 +316,7 @@ def run_refund(refund: Refund) -> Refund:
             provider.refund,
             intent_id=payment.intent_id,
             amount=refund.amount,
+            currency=payment.currency,
             key=refund.gateway_key,
         )
         if not result.succeeded:
@@ -308,9 +333,10 @@ def run_refund(refund: Refund) -> Refund:
                 last_error="",
                 next_attempt_at=None,
             )
-            Payment.objects.filter(pk=payment.pk, status=Payment.Status.SUCCEEDED).update(
-                status=Payment.Status.REFUNDED, updated_at=timezone.now()
-            )
+            # Fully refunded once its refunds cover it; after a partial refund it stays paid.
+            Payment.objects.filter(
+                pk=payment.pk, status=Payment.Status.SUCCEEDED, refunded_amount__gte=F("amount")
+            ).update(status=Payment.Status.REFUNDED, updated_at=timezone.now())
         else:
             attempts = refund.attempts + 1
             gave_up = attempts >= knobs["REFUND_MAX_ATTEMPTS"]

@@ -11,6 +11,7 @@ import logging
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -87,23 +88,27 @@ def receive(provider: PaymentProvider, *, payload: bytes, signature: str) -> str
 
 
 def _record_refund(payment: Payment) -> str:
-    """The gateway says the charge was refunded: ours (its row is marked done, if the answer
-    to our call was lost) or one made in the gateway's dashboard (recorded as such)."""
-    refund = Refund.objects.select_for_update().filter(payment=payment).first()
-    if refund is None:
+    """The gateway says the charge was (partly) refunded: by us (our oldest refund still
+    pending is marked done, if the answer to our call was lost) or in the gateway's dashboard
+    (recorded as a full refund, when we had none). The payment counts as refunded once its
+    refunds cover it."""
+    refunds = Refund.objects.select_for_update().filter(payment=payment)
+    pending = refunds.filter(status=Refund.Status.PENDING).order_by("sequence").first()
+    if pending is not None:
+        Refund.objects.filter(pk=pending.pk).update(
+            status=Refund.Status.SUCCEEDED, next_attempt_at=None, last_error=""
+        )
+    elif not refunds.exists():
         Refund.objects.create(
             payment=payment,
             amount=payment.amount,
             reason="refunded_at_gateway",
             status=Refund.Status.SUCCEEDED,
         )
-    elif refund.status != Refund.Status.SUCCEEDED:
-        Refund.objects.filter(pk=refund.pk).update(
-            status=Refund.Status.SUCCEEDED, next_attempt_at=None, last_error=""
-        )
-    Payment.objects.filter(pk=payment.pk, status=Payment.Status.SUCCEEDED).update(
-        status=Payment.Status.REFUNDED, updated_at=timezone.now()
-    )
+        Payment.objects.filter(pk=payment.pk).update(refunded_amount=F("amount"))
+    Payment.objects.filter(
+        pk=payment.pk, status=Payment.Status.SUCCEEDED, refunded_amount__gte=F("amount")
+    ).update(status=Payment.Status.REFUNDED, updated_at=timezone.now())
     return "refund_recorded"
 
 

@@ -43,6 +43,10 @@ def event_list(request):
     raw_from, raw_to = request.GET.get("date_from"), request.GET.get("date_to")
     date_from, date_to = _parse_date(raw_from), _parse_date(raw_to)
     bad_dates = bool(raw_from and not date_from) or bool(raw_to and not date_to)
+    # "From" after "To" finds nothing: what the buyer meant is the range between them.
+    dates_swapped = bool(date_from and date_to and date_from > date_to)
+    if dates_swapped:
+        date_from, date_to = date_to, date_from
 
     events = event_selectors.search_events(
         q=q or None, city=city or None, date_from=date_from, date_to=date_to
@@ -65,6 +69,7 @@ def event_list(request):
             "date_from": date_from,
             "date_to": date_to,
             "bad_dates": bad_dates,
+            "dates_swapped": dates_swapped,
             "filtered": bool(q or city or date_from or date_to),
             "filter_query": query.urlencode(),
         },

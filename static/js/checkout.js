@@ -20,10 +20,31 @@
       button.setAttribute("aria-disabled", "true");
       button.firstChild.textContent = "Paying ";
     });
+    // The card number and CVC never outlive the page they were typed in: a browser that
+    // restores form fields (or the whole page, from the back-forward cache) gets them empty.
+    var clearCard = function () {
+      ["card_number", "cvc"].forEach(function (id) {
+        var input = document.getElementById(id);
+        if (input) input.value = "";
+      });
+    };
+    clearCard();
+    if (form.hasAttribute("data-after-post")) {
+      // This page answered a payment attempt (a decline): its history entry becomes the plain
+      // checkout, so Back or Reload asks the server again instead of re-posting the form.
+      window.history.replaceState(null, "", window.location.href);
+    }
     window.addEventListener("pageshow", function (e) {
+      // Also after the browser's own restoring of form fields on Back, which comes after the
+      // page's scripts have run.
+      clearCard();
       if (e.persisted) {
+        // Restored from the back-forward cache: the hold may have become a booking since; the
+        // server decides (the checkout of a paid hold leads to the tickets).
+        clearCard();
         form.classList.remove("is-submitting");
         button.removeAttribute("aria-disabled");
+        window.location.reload();
       }
     });
   }

@@ -285,7 +285,11 @@ def test_publish_action_creates_one_event_seat_per_seat_with_assigned_tiers(admi
     response = run_action(admin_client, "publish", event)
 
     assert response.status_code == 302
-    assert messages_of(response) == [f"“{event.title}” is on sale with 12 seats."]
+    assert messages_of(response) == [
+        f"“{event.title}”: no seat sells at the price tier “Unused”. Check the tier "
+        "assignments, then run “Re-apply price tiers to unsold seats”.",
+        f"“{event.title}” is on sale with 12 seats.",
+    ]
     event.refresh_from_db()
     assert event.status == Event.Status.ON_SALE
     seats = EventSeat.objects.filter(event=event)

@@ -2,6 +2,7 @@
 contention overview. Rendered with data and without, closed to everyone but staff, and with a
 number of queries that doesn't grow with the sale."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -194,3 +195,17 @@ def test_selectors_alone_run_a_fixed_number_of_queries(django_assert_num_queries
         dashboard.sales_dashboard(event_id=sale.event.pk)
     with django_assert_num_queries(4):
         event_contention(event_id=sale.event.pk, minutes=60)
+
+
+def test_the_sell_through_charts_last_time_label_ends_inside_the_chart():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.backoffice.charts import sell_through_chart
+
+    start = timezone.now()
+    points = [{"at": start + timedelta(minutes=m), "sold": m, "percent": m} for m in (0, 5, 10)]
+    svg = str(sell_through_chart(points, width=760))
+    anchors = re.findall(r'<text x="[^"]+" y="194" text-anchor="(\w+)"', svg)
+    assert anchors[-1] == "end" and "middle" in anchors

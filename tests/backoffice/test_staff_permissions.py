@@ -47,9 +47,15 @@ def live_hold():
 
 
 def refund(client, booking):
-    return client.post(
+    client.post(
         "/admin/bookings/booking/",
-        {"action": "cancel_and_refund", "_selected_action": [booking.pk]},
+        {"action": "cancel_and_refund", "_selected_action": [booking.pk], "confirm": "yes"},
+        follow=True,
+    )
+    tickets = list(booking.tickets.values_list("id", flat=True))
+    return client.post(
+        f"/admin/bookings/booking/{booking.pk}/refund/",
+        {"ticket": tickets, "confirm": "yes"},
         follow=True,
     )
 
@@ -91,7 +97,7 @@ def test_box_office_releases_holds_and_sees_sales_but_cannot_refund(client, book
 
 def test_finance_refunds_but_cannot_release_holds(client, booking, live_hold):
     staff_in(client, groups=["Finance"])
-    assert "Cancelled and refunded 1 booking(s)." in refund(client, booking).text
+    assert f"Cancelled the whole booking of {booking.reference}" in refund(client, booking).text
     assert Payment.objects.get().status == "refunded"
     assert client.get("/admin/inventory/hold/").status_code == 403
     release(client, live_hold)

@@ -42,11 +42,11 @@ def test_staff_cancel_and_refund_bookings(staff_client):
     booking = confirm_booking(user=buyer, hold_id=hold.id, card=card())
     assert staff_client.get(f"/admin/bookings/booking/{booking.pk}/change/").status_code == 200
     response = staff_client.post(
-        "/admin/bookings/booking/",
-        {"action": "cancel_and_refund", "_selected_action": [booking.pk]},
+        f"/admin/bookings/booking/{booking.pk}/refund/",
+        {"ticket": list(booking.tickets.values_list("id", flat=True)), "confirm": "yes"},
         follow=True,
     )
-    assert "Cancelled and refunded 1 booking(s)." in response.text
+    assert f"Cancelled the whole booking of {booking.reference}" in response.text
     assert Payment.objects.get().status == "refunded"
     for page in ("payments/payment/", "payments/refund/", "payments/sandboxcharge/"):
         assert staff_client.get(f"/admin/{page}").status_code == 200

@@ -212,6 +212,7 @@ def test_someone_elses_hold_cannot_be_paid(event, buyer):
         ({"number": "4242424242424241"}, "card_number"),
         ({"exp_month": 13}, "exp_month"),
         ({"exp_year": 2001}, "exp_year"),
+        ({"exp_year": 35}, "exp_year"),  # two digits: the buyer says which century
         ({"cvc": "12a"}, "cvc"),
     ],
 )

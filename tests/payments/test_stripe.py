@@ -197,3 +197,26 @@ def test_a_crash_after_stripe_charged_is_finished_by_the_retry_without_a_second_
     assert Payment.objects.get().status == "succeeded"
     charges = stripe_gateway.charges_of(payment.intent_id)
     assert len(charges) == 1 and charges[0]["status"] == "succeeded"
+
+
+@pytest.mark.django_db
+def test_refunding_one_ticket_refunds_only_its_price_at_stripe(stripe_gateway, api, event):
+    import stripe
+    from django.conf import settings
+
+    from apps.bookings.staff_refunds import refund_tickets
+    from apps.payments.models import Refund
+
+    body = book(api, hold_for(api, event), stripe_gateway.payment_method(SUCCESS)).json()
+    booking = Booking.objects.get(reference=body["reference"])
+    first = booking.tickets.order_by("id").first()
+    done = refund_tickets(
+        reference=booking.reference, ticket_ids=[first.pk], staff_user=UserFactory()
+    )
+    assert done.refund.status == Refund.Status.SUCCEEDED, done.refund.last_error
+    client = stripe.StripeClient(
+        settings.TICKETING["STRIPE_SECRET_KEY"], base_addresses={"api": stripe_gateway.url}
+    )
+    intent = client.v1.payment_intents.retrieve(Payment.objects.get().intent_id)
+    refunds = client.v1.refunds.list({"payment_intent": intent.id})
+    assert [r.amount for r in refunds.data] == [4500]  # 45.00 EUR of the 90.00 paid

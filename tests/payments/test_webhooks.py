@@ -146,7 +146,8 @@ def test_a_refund_made_at_the_gateway_is_recorded(settings):
     assert response.json()["outcome"] == "refund_recorded"
     payment = Payment.objects.get()
     assert payment.status == "refunded"
-    assert payment.refund.status == "succeeded" and payment.refund.reason == "refunded_at_gateway"
+    refund = payment.refunds.get()
+    assert refund.status == "succeeded" and refund.reason == "refunded_at_gateway"
 
 
 @pytest.mark.django_db

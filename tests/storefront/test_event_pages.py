@@ -76,6 +76,19 @@ class TestEventList:
         assert event_titles(response) == ["Any Show"]
         assert "A date was not understood" in response.content.decode()
 
+    def test_swapped_dates_are_read_the_right_way_round_with_a_hint(self, client):
+        show = factories.on_sale_event(
+            title="Winter Show", starts_at=timezone.now() + timedelta(days=10)
+        )
+        day = timezone.localdate(show.starts_at)
+        later, earlier = (
+            (day + timedelta(days=2)).isoformat(),
+            (day - timedelta(days=2)).isoformat(),
+        )
+        response = client.get("/", {"date_from": later, "date_to": earlier})
+        assert event_titles(response) == ["Winter Show"]
+        assert "“From” was after “To”, so we swapped them" in response.content.decode()
+
     def test_sold_out_events_are_marked(self, client):
         sold_out = factories.on_sale_event(title="Tiny Gig", rows=1, seats_per_row=2)
         factories.on_sale_event(title="Big Gig")

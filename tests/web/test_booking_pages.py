@@ -111,25 +111,42 @@ class TestHold:
             "B"
         }
 
-    def test_logged_out_buyer_is_sent_to_log_in_and_back_with_the_seats(self, client, event):
+    def test_logged_out_buyer_is_sent_to_log_in_and_then_holds_the_seats(
+        self, client, event, buyer
+    ):
         ids = seat_ids(event, 2)
         response = client.post(reverse("holds:create", args=[event.id]), {"seat": ids})
         assert response.status_code == 302
         url = urlsplit(response.url)
         assert url.path == reverse("accounts:login")
         back = parse_qs(url.query)["next"][0]
-        assert back == f"{event.get_absolute_url()}?seats={ids[0]}%2C{ids[1]}"
+        assert back == f"{reverse('holds:resume', args=[event.id])}?seats={ids[0]}%2C{ids[1]}"
+        client.force_login(buyer)
+        page = client.get(back)  # a GET holds nothing: it shows the form that does
+        assert page.status_code == 200 and "no-store" in page["Cache-Control"]
         assert not Hold.objects.exists()
+        html = page.content.decode()
+        assert all(f'name="seat" value="{i}"' in html for i in ids)
+        held = client.post(reverse("holds:create", args=[event.id]), {"seat": ids})
+        hold = Hold.objects.get(user=buyer)
+        assert held.url == reverse("bookings:checkout", args=[hold.id])
 
-    def test_logged_out_best_available_comes_back_filled_in(self, client, event):
+    def test_logged_out_best_available_is_held_with_the_same_choice(self, client, event):
         response = client.post(
             reverse("holds:create", args=[event.id]),
             {"mode": "best", "quantity": "3", "section": "A"},
         )
         back = parse_qs(urlsplit(response.url).query)["next"][0]
-        assert back == f"{event.get_absolute_url()}?quantity=3&section=A"
+        assert back == f"{reverse('holds:resume', args=[event.id])}?mode=best&quantity=3&section=A"
+        client.force_login(factories.UserFactory())
         html = client.get(back).content.decode()
-        assert 'value="3"' in html and '<option value="A" selected>' in html
+        for name, value in (("mode", "best"), ("quantity", "3"), ("section", "A")):
+            assert f'name="{name}" value="{value}"' in html
+        assert not Hold.objects.exists()
+
+    def test_the_resume_page_without_a_choice_goes_back_to_the_event(self, buyer_client, event):
+        response = buyer_client.get(reverse("holds:resume", args=[event.id]))
+        assert response.url == event.get_absolute_url()
 
     def test_a_taken_seat_gives_a_friendly_message_and_keeps_the_rest(self, buyer_client, event):
         ids = seat_ids(event, 3)
@@ -231,8 +248,16 @@ class TestPayment:
         assert html.count('<svg role="img"') == 2
         for ticket in Ticket.objects.filter(booking=booking):
             assert ticket.code in html
-        # Once paid, the checkout link leads to the tickets.
-        assert buyer_client.get(checkout_url(hold.id)).url == response.url
+        # Once paid, the checkout link leads to the tickets, and says why.
+        again = buyer_client.get(checkout_url(hold.id), follow=True)
+        assert again.redirect_chain[0][0] == response.url
+        assert messages_of(again)[0].startswith("You have already paid for these seats")
+
+    def test_the_checkout_and_the_tickets_are_never_stored(self, buyer_client, hold):
+        assert "no-store" in buyer_client.get(checkout_url(hold.id))["Cache-Control"]
+        paid = buyer_client.post(checkout_url(hold.id), card())
+        assert "no-store" in paid["Cache-Control"]
+        assert "no-store" in buyer_client.get(paid.url)["Cache-Control"]
 
     def test_decline_keeps_the_hold_and_a_retry_charges_once(self, buyer_client, hold, buyer):
         declined = buyer_client.post(checkout_url(hold.id), card(DECLINE))

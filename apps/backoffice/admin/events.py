@@ -6,6 +6,7 @@ service errors into messages a box office can act on."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
+from django.forms.models import BaseInlineFormSet
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -13,16 +14,61 @@ from apps.bookings.services import cancel_event
 from apps.common.errors import ShopError
 from apps.common.venue_time import format_local
 from apps.events.models import Event, PriceTier, TierAssignment
+from apps.events.services import next_tier_colour, tier_colours_in_use
 from apps.inventory.models import Seat
 from apps.inventory.publishing import apply_tier_assignments, publish_event
 from apps.inventory.selectors import PUBLIC_AVAILABLE, PUBLIC_HELD, PUBLIC_SOLD, seat_counts
 
+from .event_exports import EventExportsAdminMixin
 from .monitoring import EventMonitoringAdminMixin
 from .venue_clock import EventForm
 
 
+class PriceTierForm(forms.ModelForm):
+    class Meta:
+        model = PriceTier
+        fields = ("name", "price", "colour")
+
+    def has_changed(self):
+        # A blank row offers a colour of its own: that alone does not make it a new tier.
+        if self.instance.pk is None:
+            return bool(set(self.changed_data) - {"colour"})
+        return super().has_changed()
+
+
+class PriceTierFormSet(BaseInlineFormSet):
+    """New tiers get distinct colours: each blank row offers the next palette colour unused by
+    the event's tiers, and a new tier saved with a colour another tier of the event has (a row
+    added in the page starts from the model's default) gets the next unused one instead."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._offered = [form.instance.colour for form in self.initial_forms]
+        for form in self.extra_forms:
+            form.initial["colour"] = self._next_colour()
+
+    def _next_colour(self) -> str:
+        colour = next_tier_colour(self._offered)
+        self._offered.append(colour)
+        return colour
+
+    @property
+    def empty_form(self):
+        form = super().empty_form
+        form.initial["colour"] = next_tier_colour(self._offered)
+        return form
+
+    def save_new(self, form, commit=True):
+        used = tier_colours_in_use(self.instance.pk)
+        if form.instance.colour.lower() in {c.lower() for c in used}:
+            form.instance.colour = next_tier_colour(used)
+        return super().save_new(form, commit=commit)
+
+
 class PriceTierInline(admin.TabularInline):
     model = PriceTier
+    form = PriceTierForm
+    formset = PriceTierFormSet
     fields = ("name", "price", "colour")
     extra = 0
     min_num = 0
@@ -100,7 +146,7 @@ class EventChangeList(ChangeList):
 
 
 @admin.register(Event)
-class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
+class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelAdmin):
     form = EventForm
     list_display = (
         "title",
@@ -220,12 +266,23 @@ class EventAdmin(EventMonitoringAdminMixin, admin.ModelAdmin):
 
     @admin.action(description="Publish (put on sale)", permissions=["change"])
     def publish(self, request, queryset):
-        self._run(
-            request,
-            queryset,
-            publish_event,
-            lambda title, published: f"“{title}” is on sale with {published.seats_created} seats.",
-        )
+        def done(title, published):
+            self._warn_of_empty_tiers(request, title, published.tiers_without_seats)
+            return f"“{title}” is on sale with {published.seats_created} seats."
+
+        self._run(request, queryset, publish_event, done)
+
+    def _warn_of_empty_tiers(self, request, title, empty: list[str]) -> None:
+        # A tier no seat sells at is almost always a mistake (an assignment to the wrong
+        # section); the event is published all the same, but staff are told.
+        if empty:
+            names = ", ".join(f"“{name}”" for name in empty)
+            self.message_user(
+                request,
+                f"“{title}”: no seat sells at the price tier{pluralize(empty)} {names}. Check "
+                "the tier assignments, then run “Re-apply price tiers to unsold seats”.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Re-apply price tiers to unsold seats", permissions=["change"])
     def reapply_tiers(self, request, queryset):

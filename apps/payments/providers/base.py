@@ -79,12 +79,13 @@ class CardDetails:
             errors["card_number"] = ["Enter a valid card number."]
         try:
             month, year = _whole_number(exp_month), _whole_number(exp_year)
-            if year < 100:
-                year += 2000
             if not 1 <= month <= 12:
                 raise ValueError
             today = timezone.now().date()
-            if (year, month) < (today.year, today.month):
+            if year < 1000:
+                # "27" could be 2027 or a typo: the buyer says which (the field asks for YYYY).
+                errors["exp_year"] = ["Enter the expiry year in four digits, e.g. 2031."]
+            elif (year, month) < (today.year, today.month):
                 errors["exp_year"] = ["This card has expired."]
         except (TypeError, ValueError):
             errors["exp_month"] = ["Enter the expiry month (1-12) and year."]
@@ -196,8 +197,8 @@ class PaymentProvider(ABC):
         """Makes an unconfirmed intent unpayable (a checkout abandoned or reconciled)."""
 
     @abstractmethod
-    def refund(self, *, intent_id: str, amount: Decimal, key: str) -> RefundResult:
-        """Refunds the intent's charge, at most once per key."""
+    def refund(self, *, intent_id: str, amount: Decimal, currency: str, key: str) -> RefundResult:
+        """Refunds `amount` of the intent's charge (all or part of it), at most once per key."""
 
     @abstractmethod
     def parse_webhook(self, *, payload: bytes, signature: str) -> WebhookMessage:

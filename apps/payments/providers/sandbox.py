@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..models import SandboxCharge
+from ..models import SandboxCharge, SandboxRefund
 from .base import (
     CardDetails,
     GatewayRefused,
@@ -134,19 +134,25 @@ class SandboxProvider(PaymentProvider):
         ).update(status=SandboxCharge.Status.CANCELED)
         return self.retrieve_intent(intent_id=intent_id)
 
-    def refund(self, *, intent_id, amount: Decimal, key):
-        with transaction.atomic():
-            updated = SandboxCharge.objects.filter(
-                id=intent_id,
-                status=SandboxCharge.Status.SUCCEEDED,
-                refunded_amount__lte=F("amount") - amount,
-                refunded_at__isnull=True,
-            ).update(refunded_amount=F("refunded_amount") + amount, refunded_at=timezone.now())
-            charge = SandboxCharge.objects.filter(id=intent_id).first()
-            if updated:
-                self._emit("charge.refunded", charge)
-        if charge is not None and charge.refunded_at is not None:
-            # Refunded now or by an earlier call: the same answer, not a second refund.
+    def refund(self, *, intent_id, amount: Decimal, currency: str, key):
+        """Refunds `amount` of the charge, once per key; several keys may refund parts of it,
+        never more than it in all."""
+        if SandboxRefund.objects.filter(key=key, charge_id=intent_id).exists():
+            # Refunded by an earlier call with this key: the same answer, not a second refund.
+            return RefundResult(succeeded=True, refund_id=f"re_{key}"[:100])
+        try:
+            with transaction.atomic():
+                updated = SandboxCharge.objects.filter(
+                    id=intent_id,
+                    status=SandboxCharge.Status.SUCCEEDED,
+                    refunded_amount__lte=F("amount") - amount,
+                ).update(refunded_amount=F("refunded_amount") + amount, refunded_at=timezone.now())
+                if updated:
+                    SandboxRefund.objects.create(key=key, charge_id=intent_id, amount=amount)
+                    self._emit("charge.refunded", SandboxCharge.objects.get(id=intent_id))
+        except IntegrityError:  # the same key, refunded by a concurrent call
+            return RefundResult(succeeded=True, refund_id=f"re_{key}"[:100])
+        if updated:
             return RefundResult(succeeded=True, refund_id=f"re_{key}"[:100])
         return RefundResult(succeeded=False, failure_message="charge not found or not refundable")
 

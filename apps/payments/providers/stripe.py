@@ -96,11 +96,11 @@ class StripeProvider(PaymentProvider):
             # Not cancelable any more (it succeeded or failed meanwhile): say what it is.
             return self.retrieve_intent(intent_id=intent_id)
 
-    def refund(self, *, intent_id, amount, key):
+    def refund(self, *, intent_id, amount, currency, key):
+        # Always the amount: a partial refund (some tickets) must not give back the whole charge.
+        params = {"payment_intent": intent_id, "amount": minor_units(amount, currency)}
         try:
-            refund = self.client.v1.refunds.create(
-                {"payment_intent": intent_id}, {"idempotency_key": key}
-            )
+            refund = self.client.v1.refunds.create(params, {"idempotency_key": key})
         except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as exc:
             raise GatewayUnavailable(f"stripe: {exc.__class__.__name__}") from None
         except stripe.StripeError as exc:
