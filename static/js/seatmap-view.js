@@ -1,0 +1,399 @@
+/* The seat map's view: a canvas that draws the hall (stage, section names, row numbers, seats)
+ * under a camera that zooms and pans with the wheel, a pinch, a drag, the buttons and the
+ * keyboard, and over it one transparent element per seat that takes clicks, taps and focus
+ * and carries the seat's name and state for assistive technology.
+ *
+ * Why a canvas: at 20,000 seats an SVG needed ~50 ms to repaint for each step of a zoom or a
+ * pan (measured in this Chromium), a canvas ~5 ms. The seat elements only move with one CSS
+ * transform of their layer, which repaints nothing. Seats are only picked by pointer when their
+ * target is at least TARGET_PX wide; a tap on a smaller one zooms in instead. */
+(function () {
+  "use strict";
+
+  var TARGET_PX = 24; // smallest target a pointer may pick (WCAG 2.5.8)
+  var SEAT_LEVEL_PX = 32; // one seat's pitch when the map zooms in to pick seats
+  var MAX_FIT_PX = 44; // a small hall is not blown up beyond this pitch
+  var MAX_PITCH_PX = 72;
+  var TOP_PX = 70; // room above the seats for the stage and the section names
+  var SIDE_PX = 30; // room left of the seats for the row numbers
+  var DRAG_PX = 6; // a pointer that moves further pans instead of clicking
+  var STEP = 1.6; // one press of + or -
+
+  function median(values) {
+    if (!values.length) return 10;
+    values.sort(function (a, b) { return a - b; });
+    return values[values.length >> 1];
+  }
+
+  // The distance between neighbouring seats of a row: layouts drawn by staff need not use the
+  // generator's spacing.
+  function pitchOf(seats) {
+    var rows = {}, gaps = [];
+    seats.forEach(function (s) { (rows[s.section + "|" + s.row] = rows[s.section + "|" + s.row] || []).push(s.x); });
+    Object.keys(rows).forEach(function (key) {
+      var xs = rows[key].sort(function (a, b) { return a - b; });
+      for (var i = 1; i < xs.length; i++) if (xs[i] > xs[i - 1]) gaps.push(xs[i] - xs[i - 1]);
+    });
+    return median(gaps);
+  }
+
+  function boxOf(list) {
+    var box = { minX: Infinity, maxX: -Infinity, minY: Infinity, maxY: -Infinity };
+    list.forEach(function (s) {
+      if (s.x < box.minX) box.minX = s.x;
+      if (s.x > box.maxX) box.maxX = s.x;
+      if (s.y < box.minY) box.minY = s.y;
+      if (s.y > box.maxY) box.maxY = s.y;
+    });
+    return box;
+  }
+
+  function create(opts) {
+    var viewport = opts.viewport, canvas = opts.canvas, layer = opts.layer;
+    var seats = opts.seats;
+    var ctx = canvas.getContext("2d");
+    // Every listener goes with the view when a new layout replaces it.
+    var listening = new AbortController(), own = { signal: listening.signal };
+    var unit = pitchOf(seats);
+    var hall = boxOf(seats);
+    var sections = [], byName = {}, rowStarts = {};
+    seats.forEach(function (s) {
+      var sec = byName[s.section];
+      if (!sec) { sec = byName[s.section] = { name: s.section, seats: [] }; sections.push(sec); }
+      sec.seats.push(s);
+      var key = s.section + "|" + s.row;
+      if (!rowStarts[key] || s.x < rowStarts[key].x) rowStarts[key] = s;
+    });
+    sections.forEach(function (sec) { sec.box = boxOf(sec.seats); });
+    rowStarts = Object.keys(rowStarts).map(function (k) { return rowStarts[k]; });
+
+    var cam = { s: 1, tx: 0, ty: 0 };
+    var W = 0, H = 0, fitScale = 1, dirty = false, focused = null, hasFocus = false;
+
+    /* Seat elements: positioned once in hall units, moved together by the layer's transform. */
+    layer.style.setProperty("--seat-size", unit + "px");
+    var groups = {};
+    sections.forEach(function (sec) {
+      var group = document.createElement("div");
+      group.setAttribute("role", "group");
+      group.setAttribute("aria-label", "Section " + sec.name);
+      groups[sec.name] = group;
+    });
+    seats.forEach(function (s) {
+      var node = document.createElement("span");
+      node.className = "seat";
+      node.setAttribute("role", "checkbox");
+      node.setAttribute("tabindex", "-1");
+      node.setAttribute("data-testid", "seat");
+      node.setAttribute("data-id", s.id);
+      node.style.left = (s.x - unit / 2) + "px";
+      node.style.top = (s.y - unit / 2) + "px";
+      s.el = node;
+      groups[s.section].appendChild(node);
+    });
+    sections.forEach(function (sec) { layer.appendChild(groups[sec.name]); });
+
+    /* Camera */
+
+    function size() {
+      W = viewport.clientWidth;
+      var widthScale = Math.min((W - 2 * SIDE_PX) / (hall.maxX - hall.minX + unit), MAX_FIT_PX / unit);
+      var wanted = TOP_PX + (hall.maxY - hall.minY + unit) * widthScale + 24;
+      var tallest = Math.max(260, window.innerHeight * 0.7);
+      H = Math.round(Math.min(Math.max(wanted, 240), tallest));
+      viewport.style.height = H + "px";
+      var dpr = window.devicePixelRatio || 1;
+      canvas.width = Math.round(W * dpr);
+      canvas.height = Math.round(H * dpr);
+      canvas.style.width = W + "px";
+      canvas.style.height = H + "px";
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    }
+
+    function scaleToFit(box) {
+      return Math.min(
+        (W - 2 * SIDE_PX) / (box.maxX - box.minX + unit),
+        (H - TOP_PX - 16) / (box.maxY - box.minY + unit),
+        MAX_FIT_PX / unit
+      );
+    }
+
+    function show(box) {
+      var s = scaleToFit(box);
+      var used = TOP_PX + (box.maxY - box.minY + unit) * s;
+      cam.s = s;
+      cam.tx = W / 2 - ((box.minX + box.maxX) / 2) * s;
+      cam.ty = Math.max(0, (H - used - 16) / 2) + TOP_PX + (unit / 2 - box.minY) * s;
+      moved();
+    }
+
+    function minScale() { return fitScale * 0.8; }
+    function maxScale() { return Math.max(MAX_PITCH_PX / unit, fitScale); }
+
+    function zoomAt(px, py, s) {
+      s = Math.min(maxScale(), Math.max(minScale(), s));
+      var wx = (px - cam.tx) / cam.s, wy = (py - cam.ty) / cam.s;
+      cam.s = s;
+      cam.tx = px - wx * s;
+      cam.ty = py - wy * s;
+      moved();
+    }
+
+    function keepInView() {
+      // Some of the hall always stays on screen, so a buyer cannot pan it out of sight.
+      var left = (hall.minX - unit) * cam.s + cam.tx, right = (hall.maxX + unit) * cam.s + cam.tx;
+      var top = (hall.minY - unit) * cam.s + cam.ty - TOP_PX, bottom = (hall.maxY + unit) * cam.s + cam.ty;
+      var margin = Math.min(80, W / 3);
+      if (right < margin) cam.tx += margin - right;
+      if (left > W - margin) cam.tx -= left - (W - margin);
+      if (bottom < margin) cam.ty += margin - bottom;
+      if (top > H - margin) cam.ty -= top - (H - margin);
+    }
+
+    function moved() {
+      keepInView();
+      layer.style.transform = "translate(" + cam.tx + "px," + cam.ty + "px) scale(" + cam.s + ")";
+      viewport.setAttribute("data-zoom", (cam.s / fitScale).toFixed(2));
+      if (opts.onMove) opts.onMove();
+      redraw();
+    }
+
+    function sectionAt(wx, wy) {
+      for (var i = 0; i < sections.length; i++) {
+        var b = sections[i].box;
+        if (wx >= b.minX - unit && wx <= b.maxX + unit && wy >= b.minY - unit && wy <= b.maxY + unit) return sections[i];
+      }
+      return null;
+    }
+
+    /* Drawing */
+
+    function redraw() {
+      if (dirty) return;
+      dirty = true;
+      window.requestAnimationFrame(function () { dirty = false; draw(); });
+    }
+
+    function draw() {
+      var s = cam.s, tx = cam.tx, ty = cam.ty;
+      ctx.clearRect(0, 0, W, H);
+      var pitch = unit * s, r = unit * 0.42 * s;
+      var x0 = (-tx) / s - unit, x1 = (W - tx) / s + unit, y0 = (-ty) / s - unit, y1 = (H - ty) / s + unit;
+      var buckets = {}, rings = [];
+      seats.forEach(function (seat) {
+        if (seat.x < x0 || seat.x > x1 || seat.y < y0 || seat.y > y1) return;
+        var colour = opts.colourOf(seat);
+        (buckets[colour] = buckets[colour] || []).push(seat);
+        if (opts.ringOf(seat)) rings.push(seat);
+      });
+      Object.keys(buckets).forEach(function (colour) {
+        ctx.fillStyle = colour;
+        ctx.beginPath();
+        buckets[colour].forEach(function (seat) {
+          var X = seat.x * s + tx, Y = seat.y * s + ty;
+          if (r < 1.5) ctx.rect(X - r, Y - r, 2 * r, 2 * r);
+          else { ctx.moveTo(X + r, Y); ctx.arc(X, Y, r, 0, 6.2832); }
+        });
+        ctx.fill();
+      });
+      rings.forEach(function (seat) {
+        ctx.strokeStyle = opts.ringOf(seat);
+        ctx.lineWidth = Math.max(1.5, Math.min(3, r / 3));
+        ctx.beginPath();
+        ctx.arc(seat.x * s + tx, seat.y * s + ty, Math.max(r, 2) + ctx.lineWidth / 2, 0, 6.2832);
+        ctx.stroke();
+      });
+      if (focused && hasFocus) {
+        ctx.strokeStyle = "#b45309";
+        ctx.lineWidth = 3;
+        ctx.beginPath();
+        ctx.arc(focused.x * s + tx, focused.y * s + ty, Math.max(r + 4, 8), 0, 6.2832);
+        ctx.stroke();
+      }
+      drawLabels(s, tx, ty, pitch);
+    }
+
+    function drawLabels(s, tx, ty, pitch) {
+      var left = (hall.minX - unit / 2) * s + tx, right = (hall.maxX + unit / 2) * s + tx;
+      var top = (hall.minY - unit / 2) * s + ty;
+      var stageLeft = Math.max(left, 8), stageRight = Math.min(right, W - 8);
+      if (stageRight > stageLeft && top - 28 > -30) {
+        ctx.fillStyle = "#e7e3f6";
+        ctx.fillRect(stageLeft, top - 60, stageRight - stageLeft, 24);
+        ctx.fillStyle = "#5b21b6";
+        ctx.font = "700 13px system-ui, sans-serif";
+        ctx.textAlign = "center";
+        ctx.textBaseline = "middle";
+        ctx.fillText("STAGE", (stageLeft + stageRight) / 2, top - 48);
+      }
+      ctx.fillStyle = "#374151";
+      ctx.font = "700 13px system-ui, sans-serif";
+      ctx.textBaseline = "alphabetic";
+      sections.forEach(function (sec) {
+        var a = (sec.box.minX - unit / 2) * s + tx, b = (sec.box.maxX + unit / 2) * s + tx;
+        var y = (sec.box.minY - unit / 2) * s + ty - 10;
+        if (b < 0 || a > W || y < 0 || y > H) return;
+        var long = "Section " + sec.name, room = b - a;
+        var text = ctx.measureText(long).width <= room ? long : ctx.measureText(sec.name).width <= room ? sec.name : null;
+        if (text) ctx.fillText(text, Math.min(Math.max((a + b) / 2, 40), W - 40), y);
+      });
+      if (pitch < 14) return;
+      ctx.fillStyle = "#4b5263";
+      ctx.font = Math.min(13, Math.max(11, pitch * 0.4)) + "px system-ui, sans-serif";
+      ctx.textAlign = "right";
+      ctx.textBaseline = "middle";
+      rowStarts.forEach(function (seat) {
+        var X = (seat.x - unit * 0.6) * s + tx, Y = seat.y * s + ty;
+        if (X > 0 && X < W + 40 && Y > 0 && Y < H) ctx.fillText(seat.row, X, Y);
+      });
+    }
+
+    /* Pointer: drag pans, two fingers pinch, the wheel zooms about the pointer. */
+
+    var pointers = {}, gesture = null, dragged = false;
+
+    function local(e) {
+      var box = viewport.getBoundingClientRect();
+      return { x: e.clientX - box.left, y: e.clientY - box.top };
+    }
+
+    function startGesture() {
+      var ids = Object.keys(pointers);
+      if (ids.length >= 2) {
+        var a = pointers[ids[0]], b = pointers[ids[1]];
+        gesture = { pinch: true, d: Math.hypot(a.x - b.x, a.y - b.y) || 1, mx: (a.x + b.x) / 2, my: (a.y + b.y) / 2, s: cam.s, tx: cam.tx, ty: cam.ty };
+      } else if (ids.length === 1) {
+        var p = pointers[ids[0]];
+        gesture = { pinch: false, x: p.x, y: p.y, tx: cam.tx, ty: cam.ty };
+      } else {
+        gesture = null;
+      }
+    }
+
+    viewport.addEventListener("pointerdown", function (e) {
+      if (e.pointerType === "mouse" && e.button !== 0) return;
+      if (!Object.keys(pointers).length) dragged = false;
+      pointers[e.pointerId] = local(e);
+      startGesture();
+    }, own);
+    window.addEventListener("pointermove", function (e) {
+      if (!pointers[e.pointerId] || !gesture) return;
+      pointers[e.pointerId] = local(e);
+      var ids = Object.keys(pointers);
+      if (gesture.pinch && ids.length >= 2) {
+        var a = pointers[ids[0]], b = pointers[ids[1]];
+        var d = Math.hypot(a.x - b.x, a.y - b.y) || 1, mx = (a.x + b.x) / 2, my = (a.y + b.y) / 2;
+        var s = Math.min(maxScale(), Math.max(minScale(), gesture.s * d / gesture.d));
+        cam.s = s;
+        cam.tx = mx - ((gesture.mx - gesture.tx) / gesture.s) * s;
+        cam.ty = my - ((gesture.my - gesture.ty) / gesture.s) * s;
+        dragged = true;
+        moved();
+      } else if (!gesture.pinch) {
+        var p = pointers[e.pointerId], dx = p.x - gesture.x, dy = p.y - gesture.y;
+        if (!dragged && Math.hypot(dx, dy) < DRAG_PX) return;
+        dragged = true;
+        cam.tx = gesture.tx + dx;
+        cam.ty = gesture.ty + dy;
+        moved();
+      }
+    }, own);
+    function release(e) {
+      if (!pointers[e.pointerId]) return;
+      delete pointers[e.pointerId];
+      startGesture();
+    }
+    window.addEventListener("pointerup", release, own);
+    window.addEventListener("pointercancel", release, own);
+    viewport.addEventListener("wheel", function (e) {
+      e.preventDefault();
+      var p = local(e), step = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaY;
+      zoomAt(p.x, p.y, cam.s * Math.exp(-Math.max(-300, Math.min(300, step)) * 0.0025));
+    }, { passive: false, signal: listening.signal });
+    viewport.addEventListener("dblclick", function (e) {
+      if (e.target.closest && e.target.closest(".seat")) return;
+      var p = local(e);
+      zoomAt(p.x, p.y, cam.s * STEP * STEP);
+    }, own);
+
+    // A click on a seat picks it if its target is big enough, else zooms towards it: first to
+    // its section, then to seat level.
+    layer.addEventListener("click", function (e) {
+      var node = e.target.closest ? e.target.closest(".seat") : null;
+      if (!node || dragged) return;
+      var seat = opts.seatOf(node);
+      if (unit * cam.s >= TARGET_PX) { opts.onPick(seat, false); return; }
+      zoomTowards(seat);
+    }, own);
+
+    function zoomTowards(seat) {
+      var sec = byName[seat.section];
+      var p = { x: seat.x * cam.s + cam.tx, y: seat.y * cam.s + cam.ty };
+      var sectionScale = scaleToFit(sec.box);
+      if (sections.length > 1 && cam.s < sectionScale * 0.9) {
+        show(sec.box);
+      } else {
+        zoomAt(p.x, p.y, SEAT_LEVEL_PX / unit);
+      }
+    }
+
+    /* Keyboard and focus */
+
+    function reveal(seat, zoomIn) {
+      if (zoomIn && unit * cam.s < TARGET_PX) {
+        cam.s = Math.min(maxScale(), SEAT_LEVEL_PX / unit);
+        cam.tx = W / 2 - seat.x * cam.s;
+        cam.ty = H / 2 - seat.y * cam.s;
+        moved();
+        return;
+      }
+      var X = seat.x * cam.s + cam.tx, Y = seat.y * cam.s + cam.ty, m = Math.max(unit * cam.s, 40);
+      if (X < m || X > W - m || Y < m || Y > H - m) {
+        if (X < m) cam.tx += m - X;
+        if (X > W - m) cam.tx -= X - (W - m);
+        if (Y < m) cam.ty += m - Y;
+        if (Y > H - m) cam.ty -= Y - (H - m);
+        moved();
+      }
+    }
+
+    layer.addEventListener("focusin", function () { hasFocus = true; redraw(); }, own);
+    layer.addEventListener("focusout", function () { hasFocus = false; redraw(); }, own);
+
+    function zoomBy(factor) { zoomAt(W / 2, H / 2, cam.s * factor); }
+
+    function onResize() {
+      var wasFit = Math.abs(cam.s - fitScale) < 1e-6;
+      size();
+      fitScale = scaleToFit(hall);
+      if (wasFit) show(hall); else moved();
+    }
+
+    size();
+    fitScale = scaleToFit(hall);
+    show(hall);
+    window.addEventListener("resize", onResize, own);
+
+    return {
+      sections: sections,
+      redraw: redraw,
+      zoomIn: function () { zoomBy(STEP); },
+      zoomOut: function () { zoomBy(1 / STEP); },
+      showAll: function () { show(hall); },
+      showSection: function (name) { if (byName[name]) show(byName[name].box); },
+      // The section under the middle of the view, for the overview.
+      sectionInView: function () {
+        var sec = sectionAt((W / 2 - cam.tx) / cam.s, (H / 2 - cam.ty) / cam.s);
+        return sec && cam.s > fitScale * 1.05 ? sec.name : null;
+      },
+      setFocused: function (seat, zoomIn) { focused = seat; reveal(seat, zoomIn); redraw(); },
+      targetPx: function () { return unit * cam.s; },
+      destroy: function () {
+        listening.abort();
+        layer.innerHTML = "";
+      }
+    };
+  }
+
+  window.SeatMapView = { create: create, TARGET_PX: TARGET_PX };
+})();
