@@ -99,8 +99,9 @@
       W = viewport.clientWidth;
       var widthScale = Math.min((W - 2 * SIDE_PX) / (hall.maxX - hall.minX + unit), MAX_FIT_PX / unit);
       var wanted = TOP_PX + (hall.maxY - hall.minY + unit) * widthScale + 24;
-      var tallest = Math.max(260, window.innerHeight * 0.7);
-      H = Math.round(Math.min(Math.max(wanted, 240), tallest));
+      // Tall enough to zoom into, short enough to leave the page around it for scrolling.
+      var lowest = Math.max(240, window.innerHeight * 0.45), tallest = Math.max(lowest, window.innerHeight * 0.7);
+      H = Math.round(Math.min(Math.max(wanted, lowest), tallest));
       viewport.style.height = H + "px";
       var dpr = window.devicePixelRatio || 1;
       canvas.width = Math.round(W * dpr);
@@ -123,7 +124,8 @@
       var used = TOP_PX + (box.maxY - box.minY + unit) * s;
       cam.s = s;
       cam.tx = W / 2 - ((box.minX + box.maxX) / 2) * s;
-      cam.ty = Math.max(0, (H - used - 16) / 2) + TOP_PX + (unit / 2 - box.minY) * s;
+      // Top-aligned, not centred: the stage stays as high on the page as it can.
+      cam.ty = Math.min(12, Math.max(0, (H - used - 16) / 2)) + TOP_PX + (unit / 2 - box.minY) * s;
       moved();
     }
 
@@ -158,12 +160,16 @@
       redraw();
     }
 
-    function sectionAt(wx, wy) {
-      for (var i = 0; i < sections.length; i++) {
-        var b = sections[i].box;
-        if (wx >= b.minX - unit && wx <= b.maxX + unit && wy >= b.minY - unit && wy <= b.maxY + unit) return sections[i];
-      }
-      return null;
+    // The section nearest to a point of the hall.
+    function sectionNear(wx, wy) {
+      var best = null, bestDistance = Infinity;
+      sections.forEach(function (sec) {
+        var b = sec.box;
+        var dx = Math.max(b.minX - wx, 0, wx - b.maxX), dy = Math.max(b.minY - wy, 0, wy - b.maxY);
+        var distance = dx * dx + dy * dy;
+        if (distance < bestDistance) { bestDistance = distance; best = sec; }
+      });
+      return best;
     }
 
     /* Drawing */
@@ -213,29 +219,45 @@
       drawLabels(s, tx, ty, pitch);
     }
 
+    // The stage and the section names are elements at screen size (legible at any zoom, and
+    // where a test can see them); the row numbers are drawn, from a pitch that leaves room.
+    var labels = document.createElement("div");
+    labels.className = "seatmap-labels";
+    labels.setAttribute("aria-hidden", "true");
+    var stage = document.createElement("div");
+    stage.className = "seatmap-stage";
+    stage.setAttribute("data-testid", "seatmap-stage");
+    stage.textContent = "Stage";
+    labels.appendChild(stage);
+    sections.forEach(function (sec) {
+      sec.label = document.createElement("div");
+      sec.label.className = "seatmap-section-label";
+      sec.label.setAttribute("data-testid", "section-label");
+      labels.appendChild(sec.label);
+    });
+    layer.parentNode.insertBefore(labels, layer.nextSibling);
+
+    function place(node, x, y, width) {
+      node.hidden = false;
+      node.style.transform = "translate(" + Math.round(x) + "px," + Math.round(y) + "px)";
+      if (width !== undefined) node.style.width = Math.round(width) + "px";
+    }
+
     function drawLabels(s, tx, ty, pitch) {
       var left = (hall.minX - unit / 2) * s + tx, right = (hall.maxX + unit / 2) * s + tx;
       var top = (hall.minY - unit / 2) * s + ty;
       var stageLeft = Math.max(left, 8), stageRight = Math.min(right, W - 8);
-      if (stageRight > stageLeft && top - 28 > -30) {
-        ctx.fillStyle = "#e7e3f6";
-        ctx.fillRect(stageLeft, top - 60, stageRight - stageLeft, 24);
-        ctx.fillStyle = "#5b21b6";
-        ctx.font = "700 13px system-ui, sans-serif";
-        ctx.textAlign = "center";
-        ctx.textBaseline = "middle";
-        ctx.fillText("STAGE", (stageLeft + stageRight) / 2, top - 48);
-      }
-      ctx.fillStyle = "#374151";
+      if (stageRight - stageLeft > 40 && top - 36 > 0) place(stage, stageLeft, top - 62, stageRight - stageLeft);
+      else stage.hidden = true;
       ctx.font = "700 13px system-ui, sans-serif";
-      ctx.textBaseline = "alphabetic";
       sections.forEach(function (sec) {
         var a = (sec.box.minX - unit / 2) * s + tx, b = (sec.box.maxX + unit / 2) * s + tx;
-        var y = (sec.box.minY - unit / 2) * s + ty - 10;
-        if (b < 0 || a > W || y < 0 || y > H) return;
-        var long = "Section " + sec.name, room = b - a;
-        var text = ctx.measureText(long).width <= room ? long : ctx.measureText(sec.name).width <= room ? sec.name : null;
-        if (text) ctx.fillText(text, Math.min(Math.max((a + b) / 2, 40), W - 40), y);
+        var y = (sec.box.minY - unit / 2) * s + ty - 26;
+        var long = "Section " + sec.name, room = Math.min(b, W) - Math.max(a, 0);
+        var text = ctx.measureText(long).width + 8 <= room ? long : ctx.measureText(sec.name).width + 4 <= room ? sec.name : null;
+        if (!text || y < 0 || y > H - 20) { sec.label.hidden = true; return; }
+        if (sec.label.textContent !== text) sec.label.textContent = text;
+        place(sec.label, Math.max(a, 0), y, room);
       });
       if (pitch < 14) return;
       ctx.fillStyle = "#4b5263";
@@ -271,7 +293,7 @@
     }
 
     viewport.addEventListener("pointerdown", function (e) {
-      if (e.pointerType === "mouse" && e.button !== 0) return;
+      if ((e.pointerType === "mouse" && e.button !== 0) || e.target.closest("button")) return;
       if (!Object.keys(pointers).length) dragged = false;
       pointers[e.pointerId] = local(e);
       startGesture();
@@ -311,7 +333,7 @@
       zoomAt(p.x, p.y, cam.s * Math.exp(-Math.max(-300, Math.min(300, step)) * 0.0025));
     }, { passive: false, signal: listening.signal });
     viewport.addEventListener("dblclick", function (e) {
-      if (e.target.closest && e.target.closest(".seat")) return;
+      if (e.target.closest(".seat, button")) return;
       var p = local(e);
       zoomAt(p.x, p.y, cam.s * STEP * STEP);
     }, own);
@@ -383,7 +405,7 @@
       showSection: function (name) { if (byName[name]) show(byName[name].box); },
       // The section under the middle of the view, for the overview.
       sectionInView: function () {
-        var sec = sectionAt((W / 2 - cam.tx) / cam.s, (H / 2 - cam.ty) / cam.s);
+        var sec = sectionNear((W / 2 - cam.tx) / cam.s, (H / 2 - cam.ty) / cam.s);
         return sec && cam.s > fitScale * 1.05 ? sec.name : null;
       },
       setFocused: function (seat, zoomIn) { focused = seat; reveal(seat, zoomIn); redraw(); },
@@ -391,6 +413,7 @@
       destroy: function () {
         listening.abort();
         layer.innerHTML = "";
+        labels.remove();
       }
     };
   }

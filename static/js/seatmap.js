@@ -221,6 +221,11 @@
     }
   }
   layerEl.addEventListener("keydown", onKey);
+  // A seat focused some other way (a screen reader's cursor, a script) becomes the current one.
+  layerEl.addEventListener("focusin", function (e) {
+    var s = e.target.classList.contains("seat") ? byId[e.target.getAttribute("data-id")] : null;
+    if (s && s !== current) setCurrent(s, false);
+  });
   root.querySelectorAll("[data-zoom-action]").forEach(function (button) {
     button.addEventListener("click", function () {
       if (!view) return;
