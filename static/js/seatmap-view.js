@@ -3,9 +3,9 @@
  * keyboard, and over it one transparent element per seat that takes clicks, taps and focus
  * and carries the seat's name and state for assistive technology.
  *
- * Why a canvas: at 20,000 seats an SVG needed ~50 ms to repaint for each step of a zoom or a
- * pan (measured in this Chromium), a canvas ~5 ms. The seat elements only move with one CSS
- * transform of their layer, which repaints nothing. Seats are only picked by pointer when their
+ * Why a canvas: at 20,000 seats an SVG took ~550 ms to first paint and ~50 ms to repaint for
+ * each step of a zoom or a pan (measured in this Chromium), a canvas ~5 ms. The seat elements
+ * move with one CSS transform of their layer. Seats are only picked by pointer when their
  * target is at least TARGET_PX wide; a tap on a smaller one zooms in instead. */
 (function () {
   "use strict";
@@ -18,6 +18,7 @@
   var SIDE_PX = 30; // room left of the seats for the row numbers
   var DRAG_PX = 6; // a pointer that moves further pans instead of clicking
   var STEP = 1.6; // one press of + or -
+  var MAX_ELEMENTS = 4000;
 
   function median(values) {
     if (!values.length) return 10;
@@ -70,7 +71,10 @@
     var cam = { s: 1, tx: 0, ty: 0 };
     var W = 0, H = 0, fitScale = 1, dirty = false, focused = null, hasFocus = false;
 
-    /* Seat elements: positioned once in hall units, moved together by the layer's transform. */
+    /* Seat elements: positioned in hall units, moved together by the layer's transform. Only
+     * the seats in view have one, and only while they are at most MAX_ELEMENTS (20,000
+     * elements cost this Chromium over a second to lay out and ~60 ms per zoom step; the
+     * canvas draws them all anyway); the current seat (the keyboard's) always has one. */
     layer.style.setProperty("--seat-size", unit + "px");
     var groups = {};
     sections.forEach(function (sec) {
@@ -78,20 +82,69 @@
       group.setAttribute("role", "group");
       group.setAttribute("aria-label", "Section " + sec.name);
       groups[sec.name] = group;
+      layer.appendChild(group);
     });
-    seats.forEach(function (s) {
+    var pinned = null;
+
+    function elementFor(seat) {
+      if (seat.el) return seat.el;
       var node = document.createElement("span");
       node.className = "seat";
       node.setAttribute("role", "checkbox");
       node.setAttribute("tabindex", "-1");
       node.setAttribute("data-testid", "seat");
-      node.setAttribute("data-id", s.id);
-      node.style.left = (s.x - unit / 2) + "px";
-      node.style.top = (s.y - unit / 2) + "px";
-      s.el = node;
-      groups[s.section].appendChild(node);
-    });
-    sections.forEach(function (sec) { layer.appendChild(groups[sec.name]); });
+      node.setAttribute("data-id", seat.id);
+      node.style.left = (seat.x - unit / 2) + "px";
+      node.style.top = (seat.y - unit / 2) + "px";
+      seat.el = node;
+      opts.paint(seat);
+      groups[seat.section].appendChild(node);
+      return node;
+    }
+
+    function inView() {
+      var x0 = (-cam.tx) / cam.s - unit, x1 = (W - cam.tx) / cam.s + unit;
+      var y0 = (-cam.ty) / cam.s - unit, y1 = (H - cam.ty) / cam.s + unit;
+      return seats.filter(function (seat) { return seat.x >= x0 && seat.x <= x1 && seat.y >= y0 && seat.y <= y1; });
+    }
+
+    var syncTimer = null;
+    function syncElements() {
+      syncTimer = null;
+      var wanted = seats.length <= MAX_ELEMENTS ? seats : inView();
+      if (wanted.length > MAX_ELEMENTS) wanted = [];
+      var keep = {};
+      wanted.forEach(function (seat) { keep[seat.id] = true; });
+      if (pinned) keep[pinned.id] = true;
+      seats.forEach(function (seat) {
+        if (seat.el && !keep[seat.id]) { seat.el.remove(); seat.el = null; }
+      });
+      wanted.forEach(elementFor);
+      viewport.setAttribute("data-seat-elements", String(layer.querySelectorAll(".seat").length));
+    }
+    // After a gesture settles: elements that exist move with the layer meanwhile.
+    function syncSoon() {
+      if (seats.length <= MAX_ELEMENTS) return;
+      if (syncTimer) window.clearTimeout(syncTimer);
+      syncTimer = window.setTimeout(syncElements, 120);
+    }
+
+    // The seats by square of the hall, for finding the one under a pointer without an element.
+    var grid = {};
+    function cell(x, y) { return Math.round(x / unit) + "," + Math.round(y / unit); }
+    seats.forEach(function (seat) { (grid[cell(seat.x, seat.y)] = grid[cell(seat.x, seat.y)] || []).push(seat); });
+    function seatAt(wx, wy) {
+      var best = null, bestDistance = (unit * 0.6) * (unit * 0.6);
+      for (var dx = -1; dx <= 1; dx++) {
+        for (var dy = -1; dy <= 1; dy++) {
+          (grid[cell(wx + dx * unit, wy + dy * unit)] || []).forEach(function (seat) {
+            var d = (seat.x - wx) * (seat.x - wx) + (seat.y - wy) * (seat.y - wy);
+            if (d < bestDistance) { bestDistance = d; best = seat; }
+          });
+        }
+      }
+      return best;
+    }
 
     /* Camera */
 
@@ -157,6 +210,7 @@
       layer.style.transform = "translate(" + cam.tx + "px," + cam.ty + "px) scale(" + cam.s + ")";
       viewport.setAttribute("data-zoom", (cam.s / fitScale).toFixed(2));
       if (opts.onMove) opts.onMove();
+      syncSoon();
       redraw();
     }
 
@@ -348,6 +402,14 @@
       zoomTowards(seat);
     }, own);
 
+    // Where no seat has an element (a big hall seen whole), the pointer's seat is looked up.
+    viewport.addEventListener("click", function (e) {
+      if (dragged || e.target.closest(".seat, button")) return;
+      var p = local(e);
+      var seat = seatAt((p.x - cam.tx) / cam.s, (p.y - cam.ty) / cam.s);
+      if (seat) zoomTowards(seat);
+    }, own);
+
     function zoomTowards(seat) {
       var sec = byName[seat.section];
       var p = { x: seat.x * cam.s + cam.tx, y: seat.y * cam.s + cam.ty };
@@ -394,6 +456,7 @@
     size();
     fitScale = scaleToFit(hall);
     show(hall);
+    syncElements();
     window.addEventListener("resize", onResize, own);
 
     return {
@@ -408,10 +471,18 @@
         var sec = sectionNear((W / 2 - cam.tx) / cam.s, (H / 2 - cam.ty) / cam.s);
         return sec && cam.s > fitScale * 1.05 ? sec.name : null;
       },
-      setFocused: function (seat, zoomIn) { focused = seat; reveal(seat, zoomIn); redraw(); },
+      // The keyboard's seat: it keeps its element wherever the view goes.
+      elementFor: function (seat) { pinned = seat; return elementFor(seat); },
+      setFocused: function (seat, byKeyboard) {
+        focused = seat;
+        if (byKeyboard) reveal(seat, true);
+        redraw();
+      },
       targetPx: function () { return unit * cam.s; },
       destroy: function () {
         listening.abort();
+        if (syncTimer) window.clearTimeout(syncTimer);
+        seats.forEach(function (seat) { seat.el = null; });
         layer.innerHTML = "";
         labels.remove();
       }

@@ -94,6 +94,7 @@
 
   function paintSeat(s) {
     var node = s.el;
+    if (!node) return;
     node.setAttribute("data-status", s.status);
     node.setAttribute("aria-checked", selected.indexOf(s.id) >= 0 ? "true" : "false");
     node.setAttribute("aria-disabled", s.status === "available" ? "false" : "true");
@@ -121,12 +122,11 @@
     Object.keys(rowsOf).forEach(function (key) { rowsOf[key].sort(function (a, b) { return a.x - b.x; }); });
     view = window.SeatMapView.create({
       viewport: viewportEl, canvas: canvasEl, layer: layerEl, seats: drawn,
-      colourOf: colourOf, ringOf: ringOf,
+      colourOf: colourOf, ringOf: ringOf, paint: paintSeat,
       seatOf: function (node) { return byId[node.getAttribute("data-id")]; },
       onPick: function (s) { setCurrent(s, true); toggle(s); },
       onMove: markSectionInView
     });
-    drawn.forEach(paintSeat);
     buildOverview();
     var first = drawn.filter(function (s) { return s.status === "available"; })[0] || drawn[0];
     setCurrent(first, false);
@@ -165,17 +165,16 @@
   /* Keyboard: one seat is in the tab order (roving tabindex); arrows move between seats, the
    * map follows; + and - zoom, 0 shows the whole hall. */
 
-  function setCurrent(s, focus, zoomIn) {
+  // Only a move by keyboard brings the seat into view (zooming in to pickable size): a click
+  // or tap must not move the map under the pointer between its press and its release.
+  function setCurrent(s, focus, byKeyboard) {
     if (!s) return;
     if (current && current.el) current.el.setAttribute("tabindex", "-1");
     current = s;
-    s.el.setAttribute("tabindex", "0");
-    if (focus) {
-      s.el.focus({ preventScroll: true });
-      view.setFocused(s, zoomIn);
-    } else {
-      view.setFocused(s, false);
-    }
+    var node = view.elementFor(s);
+    node.setAttribute("tabindex", "0");
+    if (focus) node.focus({ preventScroll: true });
+    view.setFocused(s, !!byKeyboard);
   }
 
   function neighbour(s, key) {
@@ -337,7 +336,7 @@
       s.status = status;
       var at = selected.indexOf(s.id);
       if (at >= 0 && status !== "available") { selected.splice(at, 1); lost.push(s); }
-      if (s.el) paintSeat(s);
+      paintSeat(s);
     });
     if (view) view.redraw();
     if (availableCountEl) availableCountEl.textContent = available;
@@ -402,7 +401,7 @@
     var missing = 0;
     (data.preselected || []).forEach(function (id) {
       var s = byId[id];
-      if (s && s.el && s.status === "available" && selected.indexOf(id) < 0 && selected.length < data.maxSeats) {
+      if (s && !s.standing && s.status === "available" && selected.indexOf(id) < 0 && selected.length < data.maxSeats) {
         selected.push(id);
         repaint(s);
       } else if (selected.indexOf(id) < 0) {
