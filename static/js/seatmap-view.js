@@ -153,7 +153,7 @@
       var widthScale = Math.min((W - 2 * SIDE_PX) / (hall.maxX - hall.minX + unit), MAX_FIT_PX / unit);
       var wanted = TOP_PX + (hall.maxY - hall.minY + unit) * widthScale + 24;
       // Tall enough to zoom into, short enough to leave the page around it for scrolling.
-      var lowest = Math.max(240, window.innerHeight * 0.45), tallest = Math.max(lowest, window.innerHeight * 0.7);
+      var lowest = Math.max(240, window.innerHeight * 0.38), tallest = Math.max(lowest, window.innerHeight * 0.7);
       H = Math.round(Math.min(Math.max(wanted, lowest), tallest));
       viewport.style.height = H + "px";
       var dpr = window.devicePixelRatio || 1;
@@ -407,7 +407,10 @@
       if (dragged || e.target.closest(".seat, button")) return;
       var p = local(e);
       var seat = seatAt((p.x - cam.tx) / cam.s, (p.y - cam.ty) / cam.s);
-      if (seat) zoomTowards(seat);
+      if (!seat) return;
+      // (Big enough but without its element yet: the elements follow a gesture by 120 ms.)
+      if (unit * cam.s >= TARGET_PX) opts.onPick(seat, false);
+      else zoomTowards(seat);
     }, own);
 
     function zoomTowards(seat) {

@@ -21,17 +21,18 @@ SIZES = [pytest.param(DESKTOP, id="desktop"), pytest.param(PHONE, id="phone")]
 TARGET_PX = 24
 
 # Where every seat element, the stage and the section names are on the screen, in one call.
+# (It reads the map before issue 16 too, an SVG in a scrolling box, to show what was wrong.)
 GEOMETRY = """() => {
   const box = (el) => { const r = el.getBoundingClientRect();
     return {left: r.left, right: r.right, top: r.top, bottom: r.bottom, width: r.width}; };
-  const seats = [...document.querySelectorAll('#seatmap-seats .seat')].map(box);
-  const labels = [...document.querySelectorAll('[data-testid=section-label]')]
+  const seats = [...document.querySelectorAll('#seatmap [data-testid=seat]')].map(box);
+  const labels = [...document.querySelectorAll('[data-testid=section-label], .section-label')]
     .filter((el) => !el.hidden).map((el) => ({text: el.textContent, ...box(el),
-      size: parseFloat(getComputedStyle(el).fontSize)}));
-  const stage = document.querySelector('[data-testid=seatmap-stage]');
+      size: parseFloat(getComputedStyle(el).fontSize) * (el.getCTM ? el.getCTM().a : 1)}));
+  const stage = document.querySelector('[data-testid=seatmap-stage], .seatmap .stage');
+  const map = document.querySelector('#seatmap-viewport, .seatmap-scroll');
   return {
-    viewport: box(document.getElementById('seatmap-viewport')),
-    seats, labels, stage: stage.hidden ? null : box(stage),
+    viewport: box(map), seats, labels, stage: stage.hidden ? null : box(stage),
     pageScrollsSideways: document.documentElement.scrollWidth > window.innerWidth,
   };
 }"""
