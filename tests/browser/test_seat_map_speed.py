@@ -70,6 +70,7 @@ def test_time_to_an_interactive_20000_seat_map(browsers, artifacts):
         visit(page, factories.on_sale_event(rows=1, seats_per_row=2))  # a warm browser
         first = visit(page, event)  # the layout fetched
         again = visit(page, event)  # the layout from the browser's cache, under its version
+        page.screenshot(path=str(artifacts / f"seatmap-20000-whole-{name}.png"))
         # The canvas draws them all; elements exist only for seats in view, at most 4,000.
         assert page.locator("#seatmap-seats .seat").count() <= 4000
         zoom_step = round(page.evaluate(ZOOM_STEP_MS), 1)
