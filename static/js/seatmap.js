@@ -220,6 +220,11 @@
     }
   }
   layerEl.addEventListener("keydown", onKey);
+  // The seat under the mouse says what it is (its name is set as a tooltip only when pointed at:
+  // thousands of seats need not carry one each).
+  layerEl.addEventListener("pointerover", function (e) {
+    if (e.target.classList.contains("seat")) e.target.title = e.target.getAttribute("aria-label");
+  });
   // A seat focused some other way (a screen reader's cursor, a script) becomes the current one.
   layerEl.addEventListener("focusin", function (e) {
     var s = e.target.classList.contains("seat") ? byId[e.target.getAttribute("data-id")] : null;

@@ -155,6 +155,12 @@ def test_wheel_drag_buttons_keys_and_the_section_overview_with_a_mouse(browsers)
     assert min(b["left"] for b in section_c) < middle_x < max(b["right"] for b in section_c)
     assert zoom(page) > 1.5
 
+    # The overview by keyboard: Enter on a section's button.
+    page.get_by_role("button", name="Section A").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Section A")).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Section C")).to_have_attribute("aria-pressed", "false")
+
     # The keyboard: + and - zoom, 0 shows the whole hall, arrows move and the map follows.
     seat(page, "C", 1, 1).focus()
     page.keyboard.press("0")

@@ -4,6 +4,7 @@ map"). A benchmark figure, not a timed assertion: a shared machine's load would 
 What the test does assert is that the map is really there and usable at that size."""
 
 import json
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -88,6 +89,18 @@ def test_time_to_an_interactive_20000_seat_map(browsers, artifacts):
         picked.click()
         expect(picked).to_have_attribute("aria-checked", "true")
         assert picked.bounding_box()["width"] >= 24
+        # And by keyboard from the whole hall: the next seat is zoomed to, focused and on screen.
+        page.keyboard.press("0")
+        expect(page.get_by_test_id("seatmap-viewport")).to_have_attribute("data-zoom", "1.00")
+        page.keyboard.press("ArrowRight")
+        focused = page.locator(":focus")
+        expect(focused).to_have_attribute(
+            "aria-label", re.compile(r"^Section D, row \d+, seat \d+")
+        )
+        box, frame = focused.bounding_box(), page.get_by_test_id("seatmap-viewport").bounding_box()
+        assert box["width"] >= 24
+        assert frame["x"] <= box["x"] and box["x"] + box["width"] <= frame["x"] + frame["width"]
+        assert frame["y"] <= box["y"] and box["y"] + box["height"] <= frame["y"] + frame["height"]
         figures[name] = {"first_visit_ms": first, "again_ms": again, "zoom_step_ms": zoom_step}
         page.screenshot(path=str(artifacts / f"seatmap-20000-{name}.png"))
 
