@@ -155,6 +155,16 @@ def test_wheel_drag_buttons_keys_and_the_section_overview_with_a_mouse(browsers)
     assert min(b["left"] for b in section_c) < middle_x < max(b["right"] for b in section_c)
     assert zoom(page) > 1.5
 
+    # Zoomed in, a small overview of the hall shows where the view is; a click on its right end
+    # goes to the last section.
+    mini = page.get_by_test_id("seatmap-mini")
+    expect(mini).to_be_visible()
+    mini_box = mini.bounding_box()
+    mini.click(position={"x": mini_box["width"] - 12, "y": mini_box["height"] / 2})
+    expect(page.get_by_role("button", name="Section D")).to_have_attribute("aria-pressed", "true")
+    page.get_by_role("button", name="Whole hall").click()
+    expect(mini).to_be_hidden()
+
     # The overview by keyboard: Enter on a section's button.
     page.get_by_role("button", name="Section A").focus()
     page.keyboard.press("Enter")
