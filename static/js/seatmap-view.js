@@ -325,51 +325,14 @@
       });
     }
 
-    /* The overview while zoomed in: the hall's sections small, the part in view framed; a
-     * click or tap on it goes to the section there (the section buttons say the same to
-     * assistive technology). */
-    var mini = document.createElement("canvas");
-    mini.className = "seatmap-mini";
-    mini.setAttribute("aria-hidden", "true");
-    mini.setAttribute("data-testid", "seatmap-mini");
-    var MINI_W = 132, MINI_PAD = 6;
-    var miniH = Math.round(Math.min(90, Math.max(30, MINI_W * (hall.maxY - hall.minY + unit) / (hall.maxX - hall.minX + unit))));
-    var miniScale = Math.min((MINI_W - 2 * MINI_PAD) / (hall.maxX - hall.minX + unit), (miniH - 2 * MINI_PAD) / (hall.maxY - hall.minY + unit));
-    var miniDpr = window.devicePixelRatio || 1;
-    mini.width = MINI_W * miniDpr;
-    mini.height = miniH * miniDpr;
-    mini.style.width = MINI_W + "px";
-    mini.style.height = miniH + "px";
-    mini.hidden = true;
-    layer.parentNode.appendChild(mini);
-    var miniCtx = mini.getContext("2d");
-    function miniX(x) { return MINI_W / 2 + (x - (hall.minX + hall.maxX) / 2) * miniScale; }
-    function miniY(y) { return miniH / 2 + (y - (hall.minY + hall.maxY) / 2) * miniScale; }
-
+    // The overview while zoomed in (seatmap-overview.js); a click on it goes to a section.
+    var mini = window.SeatMapOverview.create({
+      parent: layer.parentNode, hall: hall, sections: sections, unit: unit,
+      onPick: function (wx, wy) { var sec = sectionNear(wx, wy); if (sec) show(sec.box); }
+    });
     function drawMini() {
-      mini.hidden = !(cam.s > fitScale * 1.05);
-      if (mini.hidden) return;
-      miniCtx.setTransform(miniDpr, 0, 0, miniDpr, 0, 0);
-      miniCtx.clearRect(0, 0, MINI_W, miniH);
-      miniCtx.fillStyle = "#c7d2fe";
-      sections.forEach(function (sec) {
-        var b = sec.box, half = unit / 2;
-        miniCtx.fillRect(miniX(b.minX - half), miniY(b.minY - half), (b.maxX - b.minX + unit) * miniScale, (b.maxY - b.minY + unit) * miniScale);
-      });
-      var x0 = Math.max(1, miniX(-cam.tx / cam.s)), y0 = Math.max(1, miniY(-cam.ty / cam.s));
-      var x1 = Math.min(MINI_W - 1, miniX((W - cam.tx) / cam.s)), y1 = Math.min(miniH - 1, miniY((H - cam.ty) / cam.s));
-      miniCtx.strokeStyle = "#5b21b6";
-      miniCtx.lineWidth = 2;
-      miniCtx.strokeRect(x0, y0, Math.max(2, x1 - x0), Math.max(2, y1 - y0));
+      mini.draw(cam.s > fitScale * 1.05, -cam.tx / cam.s, -cam.ty / cam.s, (W - cam.tx) / cam.s, (H - cam.ty) / cam.s);
     }
-
-    mini.addEventListener("click", function (e) {
-      var box = mini.getBoundingClientRect();
-      var wx = (hall.minX + hall.maxX) / 2 + (e.clientX - box.left - MINI_W / 2) / miniScale;
-      var wy = (hall.minY + hall.maxY) / 2 + (e.clientY - box.top - miniH / 2) / miniScale;
-      var sec = sectionNear(wx, wy);
-      if (sec) show(sec.box);
-    }, own);
 
     /* Pointer: drag pans, two fingers pinch, the wheel zooms about the pointer. */
 
