@@ -105,6 +105,8 @@ def event_detail(request, slug):
         areas = selectors.standing_areas(layout, availability, tiers)
     hold = inventory_selectors.active_hold_for(user=request.user, event_id=event.id)
     now = timezone.now()
+    # The availability answer is everybody's and says "held"; the map marks these as yours.
+    mine = [line["id"] for line in inventory_selectors.hold_seat_lines(hold)] if hold else []
     return render(
         request,
         "storefront/detail.html",
@@ -133,6 +135,8 @@ def event_detail(request, slug):
                 and reverse("api-event-layout", args=[event.id]) + f"?v={layout.version}",
                 "availabilityUrl": reverse("api-event-availability", args=[event.id]),
                 "preselected": _preselected_seat_ids(request),
+                "mine": mine,
+                "mineSeconds": max(0, (hold.expires_at - now).total_seconds()) if hold else 0,
             },
         },
     )

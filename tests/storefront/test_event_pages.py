@@ -175,6 +175,25 @@ class TestEventPage:
         html = client.get(event.get_absolute_url()).content.decode()
         assert reverse("bookings:checkout", args=[hold.id]) in html
 
+    def test_the_map_is_told_which_held_seats_are_the_buyers_own(
+        self, client, django_assert_max_num_queries
+    ):
+        event = factories.on_sale_event(hold_minutes=10)
+        buyer, other = factories.UserFactory(), factories.UserFactory()
+        hold = inventory_holds.hold_seats(user=buyer, event_id=event.id, quantity=2)
+        inventory_holds.hold_seats(user=other, event_id=event.id, quantity=1)
+        client.force_login(buyer)
+        # The page's own queries with a live hold (see below), and one for the hold's seats.
+        with django_assert_max_num_queries(11):
+            data = seat_data(client.get(event.get_absolute_url()))
+        assert sorted(data["mine"]) == sorted(
+            EventSeat.objects.filter(hold=hold).values_list("id", flat=True)
+        )
+        assert 9 * 60 < data["mineSeconds"] <= 10 * 60
+        client.force_login(factories.UserFactory())
+        data = seat_data(client.get(event.get_absolute_url()))
+        assert data["mine"] == [] and data["mineSeconds"] == 0
+
     @pytest.mark.parametrize("logged_in", [False, True])
     def test_bounded_queries_whatever_the_size_of_the_hall(
         self, client, django_assert_max_num_queries, logged_in
