@@ -51,7 +51,7 @@ def no_inner_scroll(page, selector):
 
 
 @pytest.mark.parametrize(
-    "path,column", [("inventory/hold", "expires_at"), ("bookings/booking", "currency")]
+    "path,column", [("inventory/hold", "expires"), ("bookings/booking", "currency")]
 )
 def test_admin_lists_fit_a_1366_screen(browsers, artifacts, path, column):
     some_sales()
