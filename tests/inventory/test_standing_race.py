@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 CAPACITY = 60
 ALREADY_SOLD = 40
 BUYERS = 40
+REFUSALS = {"not_enough_places", "area_busy"}
 
 
 def card():
@@ -55,7 +56,9 @@ def test_forty_buyers_for_the_last_twenty_places_sell_exactly_the_capacity():
     holds = [hold for hold, error in outcomes if error is None]
     errors = [error for _, error in outcomes if error is not None]
     assert len(holds) == CAPACITY - ALREADY_SOLD, "every place left goes to someone, once"
-    assert all(isinstance(e, Conflict) and e.code == "not_enough_places" for e in errors)
+    # Refused: too few left, or (retryable) every place left was being taken by others at that
+    # instant, on a busy machine.
+    assert all(isinstance(e, Conflict) and e.code in REFUSALS for e in errors), errors
 
     # Everyone who got a place pays at the same moment.
     payers = {hold.id: hold.user for hold in holds}
@@ -97,8 +100,9 @@ def test_mixed_quantities_never_hold_more_than_is_left():
             assert EventSeat.objects.filter(hold=hold).count() == quantity
             held += quantity
         else:
-            assert isinstance(error, Conflict) and error.code == "not_enough_places"
-            refused_wanted.append(quantity)
+            assert isinstance(error, Conflict) and error.code in REFUSALS, error
+            if error.code == "not_enough_places":
+                refused_wanted.append(quantity)
     left = CAPACITY - ALREADY_SOLD - held
     assert held <= CAPACITY - ALREADY_SOLD
     assert Hold.objects.filter(event=event, status="active").count() == BUYERS - len(refused_wanted)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
+import redis
 from django.conf import settings
 from django.utils import timezone
 
@@ -80,6 +81,10 @@ class Stack:
         return f"http://127.0.0.1:{self.web_port}"
 
     def start(self, name: str, argv: list[str], **env):
+        if not self.procs:
+            # The test broker starts empty: a queue left by an earlier run (a stack killed
+            # before its worker drained it) would be worked off by this stack's worker.
+            redis.Redis.from_url(self.env["CELERY_BROKER_URL"]).flushdb()
         log = self.workdir / f"{name}.log"
         self.logs[name] = log
         self.procs[name] = subprocess.Popen(

@@ -21,7 +21,7 @@ from .refusals import active_hold_exists
 
 # A request that found fewer free places than it asked for because others were taking them
 # at that instant (not because the area is full) tries again this many times.
-STANDING_TRIES = 4
+STANDING_TRIES = 6
 
 
 def hold_standing_places(user, event: Event, quantity: int, area_name: str, tier_id=None):
