@@ -1026,9 +1026,9 @@ def invariants_ok(inv: dict) -> bool:
 _SWEEP_SQL = [
     # Seats of a venue of their own, enough for every hold.
     """
-    INSERT INTO inventory_seat (venue_id, section, "row", number, x, y)
+    INSERT INTO inventory_seat (venue_id, section, "row", number, x, y, standing)
     SELECT %(venue)s, 'S', (g / 1000 + 1)::text, g %% 1000 + 1, (g %% 1000) * 10.0,
-           (g / 1000) * 10.0
+           (g / 1000) * 10.0, false
     FROM generate_series(0, %(seats)s - 1) AS g
     """,
     # Holds that expired a minute ago, never swept: one per (buyer, event), as the shop allows.
