@@ -16,7 +16,6 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
 from django.template.defaultfilters import pluralize
-from django.utils import timezone
 
 from apps.common import metrics
 from apps.common.errors import (
@@ -46,7 +45,7 @@ from apps.waitingroom.services import spend_pass
 
 from .models import Booking, BookingEmail, Ticket
 from .notifications import owe_email
-from .staff_refunds import refund_tickets
+from .staff_refunds import lock_cancellable, refund_tickets
 
 logger = logging.getLogger(__name__)
 
@@ -356,22 +355,7 @@ def cancel_bookings_as_staff(*, references, staff_user) -> int:
 
 def _cancel(user, reference: str) -> Booking:
     with transaction.atomic(durable=True):
-        bookings = Booking.objects.select_for_update(of=("self",)).select_related("event")
-        if user is not None:
-            bookings = bookings.filter(user=user)
-        booking = bookings.filter(reference=str(reference)).first()
-        if booking is None:
-            raise NotFound("There is no such booking.", code="booking_not_found")
-        if booking.status != Booking.Status.CONFIRMED:
-            raise Conflict(
-                f"This booking is {booking.get_status_display().lower()} and cannot be cancelled.",
-                code="booking_not_cancellable",
-            )
-        if booking.event.starts_at <= timezone.now():
-            raise RuleBroken(
-                "This event has already started; bookings can no longer be cancelled.",
-                code="event_started",
-            )
+        booking = lock_cancellable(reference, user)
         seat_ids = list(
             Ticket.objects.filter(booking=booking, status=Ticket.Status.VALID).values_list(
                 "event_seat_id", flat=True

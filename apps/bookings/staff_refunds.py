@@ -40,7 +40,7 @@ def refund_tickets(*, reference: str, ticket_ids: list[int] | None, staff_user) 
     is None) and refunds their prices. Cancelling every ticket left cancels the booking and
     refunds what is left of its payment."""
     with transaction.atomic(durable=True):
-        booking = _lock_cancellable(reference)
+        booking = lock_cancellable(reference)
         valid = Ticket.objects.filter(booking=booking, status=Ticket.Status.VALID)
         tickets = list(valid.select_for_update().order_by("id"))
         chosen = tickets if ticket_ids is None else [t for t in tickets if t.pk in set(ticket_ids)]
@@ -83,13 +83,13 @@ def refund_tickets(*, reference: str, ticket_ids: list[int] | None, staff_user) 
     return StaffRefund(booking, len(chosen), amount, refund, whole)
 
 
-def _lock_cancellable(reference: str) -> Booking:
-    booking = (
-        Booking.objects.select_for_update(of=("self",))
-        .select_related("event")
-        .filter(reference=str(reference))
-        .first()
-    )
+def lock_cancellable(reference: str, user=None) -> Booking:
+    """The confirmed booking (the buyer's own when `user` is given) row-locked, with its event,
+    before its event starts; or the refusal a buyer or staff member sees."""
+    bookings = Booking.objects.select_for_update(of=("self",)).select_related("event")
+    if user is not None:
+        bookings = bookings.filter(user=user)
+    booking = bookings.filter(reference=str(reference)).first()
     if booking is None:
         raise NotFound("There is no such booking.", code="booking_not_found")
     if booking.status != Booking.Status.CONFIRMED:
