@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.backoffice.demo import seed_demo
+from apps.common.venue_time import format_local
 
 
 class Command(BaseCommand):
@@ -33,9 +34,9 @@ class Command(BaseCommand):
             )
         )
         for event in result.events:
+            when = format_local(event.starts_at, event.venue, "Y-m-d H:i T")
             self.stdout.write(
-                f"  {event.title} — {event.venue}, {event.starts_at:%Y-%m-%d %H:%M %Z} "
-                f"({event.get_status_display().lower()})"
+                f"  {event.title} — {event.venue}, {when} ({event.get_status_display().lower()})"
             )
         self.stdout.write("Log in with:")
         for account in result.accounts:
