@@ -8,11 +8,12 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from apps.common.mail import build_message, send_message
 
 from . import selectors
 from .models import User
@@ -22,15 +23,14 @@ logger = logging.getLogger(__name__)
 
 def _send(template: str, to: str, context: dict) -> None:
     subject = render_to_string(f"emails/accounts/{template}_subject.txt", context)
-    message = EmailMultiAlternatives(
-        subject=" ".join(subject.split()),
-        body=render_to_string(f"emails/accounts/{template}.txt", context),
-        to=[to],
+    send_message(
+        build_message(
+            to=to,
+            subject=" ".join(subject.split()),
+            template=f"emails/accounts/{template}",
+            context=context,
+        )
     )
-    message.attach_alternative(
-        render_to_string(f"emails/accounts/{template}.html", context), "text/html"
-    )
-    message.send()
 
 
 def _duration(seconds: int) -> str:

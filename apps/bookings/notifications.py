@@ -45,6 +45,12 @@ TEMPLATES = {
 DEFAULT_SITE_URL = "http://127.0.0.1:8000"
 
 
+def booking_url(booking: Booking) -> str:
+    return (settings.SITE_URL or DEFAULT_SITE_URL) + reverse(
+        "bookings:detail", args=[booking.reference]
+    )
+
+
 def owe_email(booking: Booking, kind: str) -> None:
     """In the caller's transaction, with the booking row locked."""
     _, created = BookingEmail.objects.get_or_create(booking_id=booking.pk, kind=kind)
@@ -106,8 +112,7 @@ def build_booking_email(booking_id: int, kind: str):
         "when": when_label(event),
         "venue": venue_label(event),
         "tickets": ticket_facts(booking, booking.tickets.all()),
-        "booking_url": (settings.SITE_URL or DEFAULT_SITE_URL)
-        + reverse("bookings:detail", args=[booking.reference]),
+        "booking_url": booking_url(booking),
         "refund": Refund.objects.filter(payment__booking=booking).first(),
     }
     attachments = ()

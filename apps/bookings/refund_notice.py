@@ -4,14 +4,15 @@ refund notifications start; booking e-mails of other kinds live elsewhere."""
 
 import logging
 
-from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
 from django.db import transaction
 
+from apps.common.mail import build_message, send_message
 from apps.payments.models import Refund
 
 from .models import Ticket
+from .notifications import booking_url
+from .ticket_facts import when_label
 
 logger = logging.getLogger(__name__)
 
@@ -45,29 +46,28 @@ def send_refund_notice_now(booking_id: int, refund_id: int) -> bool:
     if cache.get(_sent_key(refund_id)):
         return False
     refund = (
-        Refund.objects.select_related("payment__booking__user", "payment__booking__event")
+        Refund.objects.select_related("payment__booking__user", "payment__booking__event__venue")
         .filter(pk=refund_id, payment__booking_id=booking_id)
         .first()
     )
     if refund is None or not refund.payment.booking.user.email:
         return False
     booking = refund.payment.booking
-    cancelled = Ticket.objects.filter(booking=booking, status=Ticket.Status.CANCELLED).count()
-    lines = [
-        f"Hello {booking.user.full_name or booking.user.email},",
-        "",
-        f"A refund of {refund.amount} {booking.currency} for your booking "
-        f"{booking.reference} ({booking.event.title}) is on its way.",
-        f"Cancelled tickets on this booking: {cancelled}. "
-        f"Refunded in all: {booking.refunded_amount} of {booking.total} {booking.currency}.",
-        "",
-        "The money goes back to the card you paid with; banks take a few days to show it.",
-    ]
-    send_mail(
-        subject=f"Refund for booking {booking.reference}",
-        message="\n".join(lines),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        recipient_list=[booking.user.email],
+    context = {
+        "booking": booking,
+        "event": booking.event,
+        "refund": refund,
+        "when": when_label(booking.event),
+        "cancelled": Ticket.objects.filter(booking=booking, status=Ticket.Status.CANCELLED).count(),
+        "booking_url": booking_url(booking),
+    }
+    send_message(
+        build_message(
+            to=booking.user.email,
+            subject=f"Refund for booking {booking.reference}",
+            template="emails/tickets_refunded",
+            context=context,
+        )
     )
     cache.set(_sent_key(refund_id), 1, _SENT_FOR_SECONDS)
     logger.info("refund notice sent booking=%s refund=%s", booking.reference, refund_id)
