@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=ticketing.settings.test
 
-.PHONY: run test venv lint format check services chromium stack stack-prepare worker beat bench clean
+.PHONY: run test venv lint format check services chromium messages stack stack-prepare worker beat bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,16 @@ check: venv services
 
 test: venv services chromium lint check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The translation catalogues (locale/de/LC_MESSAGES): new and changed messages from the code,
+# templates and scripts, then the compiled .mo files, which are committed (so `make run` needs
+# no gettext). tests/i18n fails when they are out of date or a message has no translation.
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles \
+	--ignore=test-artifacts --ignore=node_modules
+messages: venv
+	$(PY) manage.py makemessages -l de -d django --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py makemessages -l de -d djangojs --add-location=file --no-obsolete $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages -l de --ignore=.venv --ignore=tests --ignore=bench
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache test-artifacts

@@ -1,6 +1,8 @@
 from csp.decorators import csp_update
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.cache import cache_control
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from apps.common import health
@@ -14,7 +16,13 @@ _docs_view = csp_update(
     {"script-src": [SWAGGER_UI_CDN], "style-src": [SWAGGER_UI_CDN], "img-src": [SWAGGER_UI_CDN]}
 )(SpectacularSwaggerSplitView.as_view(url_name="schema"))
 
+# The scripts' messages in the page's language; the page asks for it with ?l=<language>, so a
+# switch of language is a new address and never an hour-old catalogue from the browser's cache.
+_script_messages = cache_control(max_age=3600)(JavaScriptCatalog.as_view())
+
 urlpatterns = [
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", _script_messages, name="javascript-catalog"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("metrics", metrics, name="prometheus-django-metrics"),

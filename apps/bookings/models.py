@@ -44,6 +44,9 @@ class Booking(TimeStampedModel):
     # {event seat id: price} as held when the payment was opened: what the booking sells once
     # the payment succeeds, whoever (checkout, webhook, reconciliation) settles it.
     seat_prices = models.JSONField(default=dict, blank=True)
+    # The buyer's language at checkout: the booking's e-mails and tickets are written in it,
+    # whoever (a task, a webhook, staff) sends them.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, default="en")
 
     class Meta:
         ordering = ["-created_at"]

@@ -18,6 +18,7 @@ from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
 
+from apps.common.languages import written_in
 from apps.common.mail import Attachment, build_message, send_message
 from apps.payments.models import Refund
 
@@ -103,8 +104,14 @@ NO_TICKETS_LEFT = "not sent: the booking had no valid tickets left by then"
 
 
 def build_booking_email(booking_id: int, kind: str):
-    """The message, or None for tickets that were cancelled before their e-mail went out."""
+    """The message in the buyer's language, or None for tickets that were cancelled before
+    their e-mail went out."""
     booking = selectors.booking_with_tickets(booking_id)
+    with written_in(booking.language):
+        return _booking_message(booking, kind)
+
+
+def _booking_message(booking: Booking, kind: str):
     event = booking.event
     context = {
         "booking": booking,

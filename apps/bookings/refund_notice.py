@@ -6,7 +6,9 @@ import logging
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.translation import gettext
 
+from apps.common.languages import written_in
 from apps.common.mail import build_message, send_message
 from apps.payments.models import Refund
 
@@ -53,6 +55,15 @@ def send_refund_notice_now(booking_id: int, refund_id: int) -> bool:
     if refund is None or not refund.payment.booking.user.email:
         return False
     booking = refund.payment.booking
+    with written_in(booking.language):
+        message = _refund_message(booking, refund)
+    send_message(message)
+    cache.set(_sent_key(refund_id), 1, _SENT_FOR_SECONDS)
+    logger.info("refund notice sent booking=%s refund=%s", booking.reference, refund_id)
+    return True
+
+
+def _refund_message(booking, refund):
     context = {
         "booking": booking,
         "event": booking.event,
@@ -61,14 +72,9 @@ def send_refund_notice_now(booking_id: int, refund_id: int) -> bool:
         "cancelled": Ticket.objects.filter(booking=booking, status=Ticket.Status.CANCELLED).count(),
         "booking_url": booking_url(booking),
     }
-    send_message(
-        build_message(
-            to=booking.user.email,
-            subject=f"Refund for booking {booking.reference}",
-            template="emails/tickets_refunded",
-            context=context,
-        )
+    return build_message(
+        to=booking.user.email,
+        subject=gettext("Refund for booking %(reference)s") % {"reference": booking.reference},
+        template="emails/tickets_refunded",
+        context=context,
     )
-    cache.set(_sent_key(refund_id), 1, _SENT_FOR_SECONDS)
-    logger.info("refund notice sent booking=%s refund=%s", booking.reference, refund_id)
-    return True

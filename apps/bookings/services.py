@@ -27,6 +27,7 @@ from apps.common.errors import (
     RuleBroken,
     ShopError,
 )
+from apps.common.languages import buyer_language
 from apps.events import services as event_services
 from apps.events.models import Event
 from apps.inventory import seats as inventory_seats
@@ -138,6 +139,7 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
                 total=total,
                 currency=hold.event.currency,
                 seat_prices=seat_prices,
+                language=buyer_language(),
             )
         elif booking.total != total or booking.seat_prices != seat_prices:
             Booking.objects.filter(pk=booking.pk).update(total=total, seat_prices=seat_prices)

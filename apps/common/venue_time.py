@@ -13,9 +13,14 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import formats, timezone
+from django.utils.translation import gettext, pgettext
 
-# Day, date, time and the zone's abbreviation: what every page shows unless it needs less.
-DATETIME_FORMAT = "D j M Y, H:i T"
+
+def datetime_format() -> str:
+    """Day, date, time and the zone's abbreviation, in the active language's order ("Fri 4 Dec
+    2026, 19:00 CET", "Fr, 4. Dez 2026, 19:00 CET"): what every page shows unless it needs
+    less. A `date` filter format, translated like a message."""
+    return pgettext("date filter format of a time on the venue's clock", "D j M Y, H:i T")
 
 
 def zone_of(place) -> tzinfo:
@@ -55,11 +60,12 @@ def local(moment: datetime | None, place) -> datetime | None:
     )
 
 
-def format_local(moment: datetime | None, place, fmt: str = DATETIME_FORMAT) -> str:
-    """`moment` on the venue's clock in `fmt` (a `date` filter format); "" for no time."""
+def format_local(moment: datetime | None, place, fmt: str | None = None) -> str:
+    """`moment` on the venue's clock in `fmt` (a `date` filter format, by default
+    `datetime_format()`); "" for no time."""
     if moment is None:
         return ""
-    return formats.date_format(local(moment, place), fmt)
+    return formats.date_format(local(moment, place), fmt or datetime_format())
 
 
 def venue_wall_clock(moment: datetime, place) -> datetime:
@@ -73,8 +79,10 @@ def venue_wall_clock(moment: datetime, place) -> datetime:
     # Only a skipped or a repeated wall time has two readings with different offsets.
     if there.replace(fold=0).utcoffset() != there.replace(fold=1).utcoffset():
         raise ValidationError(
-            "%(time)s does not exist or happens twice in %(zone)s (the clocks change then); "
-            "choose another time.",
+            gettext(
+                "%(time)s does not exist or happens twice in %(zone)s (the clocks change "
+                "then); choose another time."
+            ),
             code="ambiguous_local_time",
             params={"time": wall.strftime("%Y-%m-%d %H:%M"), "zone": str(zone)},
         )
@@ -105,9 +113,9 @@ class VenueClockFormMixin:
         super().__init__(*args, **kwargs)
         venue = self.saved_venue()
         zone_note = (
-            f"{venue.time_zone} time (the venue's clock)."
+            gettext("%(zone)s time (the venue's clock).") % {"zone": venue.time_zone}
             if venue is not None
-            else "On the venue's clock (its time zone)."
+            else gettext("On the venue's clock (its time zone).")
         )
         for name in self.venue_clock_fields:
             field = self.fields.get(name)

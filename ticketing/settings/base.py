@@ -79,6 +79,9 @@ MIDDLEWARE = [
     "apps.common.middleware.ApiRequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language (API clients
+    # too: an error's `detail` is in it, its `code` never changes).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -103,11 +106,17 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "apps.common.context_processors.shop",
             ],
-            # Times on the venue's clock ({{ event.starts_at|venue_time:event.venue }}) in
-            # every template without a {% load %}.
-            "builtins": ["apps.common.templatetags.venue_time"],
+            # Times on the venue's clock ({{ event.starts_at|venue_time:event.venue }}), amounts
+            # in the reader's language ({{ booking.total|money:booking.currency }}) and
+            # {% translate %} in every template without a {% load %}.
+            "builtins": [
+                "apps.common.templatetags.venue_time",
+                "apps.common.templatetags.money",
+                "django.templatetags.i18n",
+            ],
         },
     },
 ]
@@ -191,7 +200,15 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# The shop's languages: English (the source) and German, chosen by LocaleMiddleware. The
+# catalogues are locale/<lang>/LC_MESSAGES/django.po (pages, e-mails, errors) and djangojs.po
+# (the scripts), compiled .mo files committed beside them; `make messages` refreshes both.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "ticketing_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
