@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_SETTINGS := DJANGO_SETTINGS_MODULE=ticketing.settings.test
 
-.PHONY: run test venv lint format check services chromium messages stack stack-prepare worker beat bench clean
+.PHONY: run test venv lint format check services chromium gettext messages stack stack-prepare worker beat bench clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,7 +25,10 @@ services:
 	@bash scripts/ensure_services.sh
 
 chromium:
-	@bash scripts/ensure_chromium.sh
+	@bash scripts/ensure_tool.sh chromium chromium "the browser tests"
+
+gettext:
+	@bash scripts/ensure_tool.sh msgmerge gettext "the language tests and make messages"
 
 lint: venv
 	$(VENV)/bin/ruff check .
@@ -41,7 +44,7 @@ check: venv services
 	$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_SETTINGS) $(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
-test: venv services chromium lint check
+test: venv services chromium gettext lint check
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # The translation catalogues (locale/de/LC_MESSAGES): new and changed messages from the code,
@@ -49,7 +52,7 @@ test: venv services chromium lint check
 # no gettext). tests/i18n fails when they are out of date or a message has no translation.
 MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles \
 	--ignore=test-artifacts --ignore=node_modules
-messages: venv
+messages: venv gettext
 	$(PY) manage.py makemessages -l de -d django --add-location=file --no-obsolete $(MESSAGES_IGNORE)
 	$(PY) manage.py makemessages -l de -d djangojs --add-location=file --no-obsolete $(MESSAGES_IGNORE)
 	$(PY) manage.py compilemessages -l de --ignore=.venv --ignore=tests --ignore=bench
