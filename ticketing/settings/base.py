@@ -177,6 +177,22 @@ USING_REDIS = bool(REDIS_URL)
 # the first of them saw (apps/common/client_ip.py). 0 trusts no X-Forwarded-For at all.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
+# Rate limits per account and per client address (apps/common/rate_limits.py: one Redis round
+# trip per request; off without Redis). A buyer needs a few holds, one payment and rarely a
+# cancel per sale; an address may stand for many buyers (offices, mobile carriers' NAT).
+RATE_LIMITS = {
+    action: {
+        "user": os.environ.get(f"THROTTLE_{action.upper()}_USER", user),
+        "ip": os.environ.get(f"THROTTLE_{action.upper()}_IP", ip),
+    }
+    for action, user, ip in (
+        ("hold", "20/min", "300/min"),
+        ("booking", "10/min", "300/min"),
+        ("cancel", "5/min", "60/min"),
+        ("room_join", "10/min", "300/min"),
+    )
+}
+
 # Login lockouts (django-axes, apps/accounts/lockout.py): the HTML login, the admin login and
 # the API token endpoint count failures per account and per client address.
 AUTHENTICATION_BACKENDS = [
