@@ -455,7 +455,10 @@ TICKETING = {
     # The waiting room's status answer tells a buyer when to ask again: a tenth of their
     # estimated wait, within these bounds (seconds).
     "ROOM_POLL_MIN_SECONDS": env_float("WAITING_ROOM_POLL_MIN_SECONDS", 2.0),
-    "ROOM_POLL_MAX_SECONDS": env_float("WAITING_ROOM_POLL_MAX_SECONDS", 30.0),
+    "ROOM_POLL_MAX_SECONDS": env_float("WAITING_ROOM_POLL_MAX_SECONDS", 120.0),
+    # The status answers per second a room may draw from the whole shop (all instances): the
+    # interval each waiting buyer is given keeps the crowd within it (apps/waitingroom/polling.py).
+    "ROOM_STATUS_PER_SECOND": env_float("WAITING_ROOM_STATUS_PER_SECOND", 250.0),
     # "sandbox" (the default), "stripe", or a provider class's dotted path.
     "PAYMENT_PROVIDER": {
         "sandbox": "apps.payments.providers.sandbox.SandboxProvider",
