@@ -21,6 +21,7 @@ import math
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
 
 from . import metrics
@@ -52,12 +53,42 @@ return {0, 0}
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
-# What a refusal says, per action: its code and the words of its message.
+# What a refusal says, per action: its code and its message, by the key that refused it.
 ACTIONS = {
-    "hold": ("hold_rate_limited", "Too many hold requests"),
-    "booking": ("booking_rate_limited", "Too many payment attempts"),
-    "cancel": ("cancel_rate_limited", "Too many cancellations"),
-    "room_join": ("room_join_rate_limited", "Too many attempts to join the waiting room"),
+    "hold": (
+        "hold_rate_limited",
+        {
+            "account": _("Too many hold requests from this account; try again in %(s)s s."),
+            "address": _("Too many hold requests from this address; try again in %(s)s s."),
+        },
+    ),
+    "booking": (
+        "booking_rate_limited",
+        {
+            "account": _("Too many payment attempts from this account; try again in %(s)s s."),
+            "address": _("Too many payment attempts from this address; try again in %(s)s s."),
+        },
+    ),
+    "cancel": (
+        "cancel_rate_limited",
+        {
+            "account": _("Too many cancellations from this account; try again in %(s)s s."),
+            "address": _("Too many cancellations from this address; try again in %(s)s s."),
+        },
+    ),
+    "room_join": (
+        "room_join_rate_limited",
+        {
+            "account": _(
+                "Too many attempts to join the waiting room from this account; try again in "
+                "%(s)s s."
+            ),
+            "address": _(
+                "Too many attempts to join the waiting room from this address; try again in "
+                "%(s)s s."
+            ),
+        },
+    ),
 }
 
 
@@ -84,7 +115,7 @@ def _limits(action: str) -> tuple[tuple[int, int], tuple[int, int]]:
 def check(action: str, request) -> None:
     """Counts the request against the account's and the address's limits of `action`; raises
     TooManyRequests (429, its own code, `retry_after` seconds) past either."""
-    code, words = ACTIONS[action]
+    code, messages = ACTIONS[action]
     (user_count, user_window), (ip_count, ip_window) = _limits(action)
     conn = redis_connection()
     if conn is None or not redis_health.available():
@@ -110,7 +141,7 @@ def check(action: str, request) -> None:
     metrics.RATE_LIMITED.labels(action=action, by=by).inc()
     retry_after = max(1, math.ceil(int(ms) / 1000))
     raise TooManyRequests(
-        f"{words} from this {by}; try again in {retry_after} s.",
+        messages[by] % {"s": retry_after},
         code=code,
         retry_after=retry_after,
     )

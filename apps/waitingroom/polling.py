@@ -13,9 +13,9 @@ which grows with the pace; `pace` is the largest one with R within the budget. A
 waiting, a budget of 250 and 2 to 120 s, the first ~80 buyers ask every 2 s, number 1,000
 every ~25 s and number 10,000 every 120 s. Past 30,000 waiting the budget cannot be kept (one
 ask each per 120 s is already 250 a second): the extra buyers ask every 120 s and the front
-keeps the pace of 27,000. A fixed share of the wait instead (a tenth of it, the first version) made 10,000
-buyers ask ~850 times a second at 1,200 admissions a minute: more than the 2-core bench
-machine serves, so every answer queued (P50 20 s)."""
+keeps the pace of 27,000. A fixed share of the wait instead (a tenth of it, the first
+version) made 10,000 buyers ask ~850 times a second at 1,200 admissions a minute: more than
+the 2-core bench machine serves, so every answer queued (P50 20 s)."""
 
 import math
 from functools import lru_cache
