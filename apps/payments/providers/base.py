@@ -17,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_noop
 
 from apps.common.errors import InvalidRequest
 from apps.common.parsing import ascii_int, is_ascii_digits
@@ -126,36 +126,42 @@ _OWN_MESSAGES = frozenset(
     }
 )
 
-# A gateway's messages come in English: the common card errors, by the gateway's code (Stripe's
-# codes, which the sandbox uses too), are told to the buyer in their language. The English is
-# Stripe's own wording, so an English page reads as before.
+# A gateway writes its messages in English. The common card errors, by the gateway's code
+# (Stripe's codes, which the sandbox uses too), in Stripe's own English words: translated at
+# the call, in the language the buyer reads.
 CARD_ERRORS = {
-    "card_declined": gettext_lazy("Your card was declined."),
-    "expired_card": gettext_lazy("Your card has expired."),
-    "incorrect_cvc": gettext_lazy("Your card's security code is incorrect."),
-    "invalid_cvc": gettext_lazy("Your card's security code is invalid."),
-    "incorrect_number": gettext_lazy("Your card number is incorrect."),
-    "invalid_number": gettext_lazy("Your card number is invalid."),
-    "invalid_expiry_month": gettext_lazy("Your card's expiration month is invalid."),
-    "invalid_expiry_year": gettext_lazy("Your card's expiration year is invalid."),
-    "insufficient_funds": gettext_lazy("Your card has insufficient funds."),
-    "processing_error": gettext_lazy(
+    "card_declined": gettext_noop("Your card was declined."),
+    "expired_card": gettext_noop("Your card has expired."),
+    "incorrect_cvc": gettext_noop("Your card's security code is incorrect."),
+    "invalid_cvc": gettext_noop("Your card's security code is invalid."),
+    "incorrect_number": gettext_noop("Your card number is incorrect."),
+    "invalid_number": gettext_noop("Your card number is invalid."),
+    "invalid_expiry_month": gettext_noop("Your card's expiration month is invalid."),
+    "invalid_expiry_year": gettext_noop("Your card's expiration year is invalid."),
+    "insufficient_funds": gettext_noop("Your card has insufficient funds."),
+    "processing_error": gettext_noop(
         "An error occurred while processing your card. Try again in a little bit."
     ),
-    "authentication_required": gettext_lazy(
+    "authentication_required": gettext_noop(
         "Your card was declined. This transaction requires authentication."
     ),
 }
+_KNOWN_MESSAGES = _OWN_MESSAGES | frozenset(CARD_ERRORS.values())
 
 
 def card_error_message(code: str | None, message: str | None) -> str:
-    """What the buyer is told about a refused card, in the active language: the shop's own
-    messages and the common gateway codes translated, any other gateway message as it came.
-    The code itself (the API's `decline_code`, the stored `failure_code`) never changes."""
-    if message in _OWN_MESSAGES:
+    """What the buyer is told about a refused card, in the active language. A message the shop
+    knows is translated as it stands. Another of the gateway's messages (a decline's precise
+    reason) is kept for a buyer who reads English, as the gateway writes; for any other
+    language its code's message, translated, stands in. The code itself (the API's
+    `decline_code`, the stored `failure_code`) never changes."""
+    if message in _KNOWN_MESSAGES:
         return _(message)
-    if code in CARD_ERRORS:
-        return str(CARD_ERRORS[code])
+    generic = CARD_ERRORS.get(code or "")
+    if generic is not None:
+        translated = _(generic)
+        if translated != generic or not message:
+            return translated
     return message or ""
 
 
