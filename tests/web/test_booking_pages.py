@@ -199,7 +199,7 @@ class TestCheckoutPage:
         html = response.content.decode()
         assert response.status_code == 200
         assert f'data-expires-at="{hold.expires_at.isoformat()}"' in html
-        assert "90.00 EUR" in html
+        assert "€90.00" in html
         assert "4242 4242 4242 4242" in html and "4000 0000 0000 0002" in html
 
     def test_another_buyers_hold_is_404(self, client, hold):
