@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from apps.common.models import TimeStampedModel
@@ -58,7 +58,8 @@ class Event(TimeStampedModel):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         ON_SALE = "on_sale", _("On sale")
-        CANCELLED = "cancelled", _("Cancelled")
+        # An event is called off ("abgesagt"), a booking cancelled ("storniert").
+        CANCELLED = "cancelled", pgettext_lazy("event status", "Cancelled")
 
     venue = models.ForeignKey(
         Venue, on_delete=models.PROTECT, related_name="events", verbose_name=_("venue")
