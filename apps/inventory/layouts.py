@@ -76,24 +76,10 @@ def _layout_sections(venue: Venue, sections, section_count) -> list[str]:
         )
     too_long = [n for n in names if len(n) > SECTION_NAME_MAX]
     if too_long:
-        most = SECTION_NAME_MAX
+        most = {"most": SECTION_NAME_MAX, "name": too_long[0][:20]}
         raise InvalidRequest(
-            ngettext(
-                "Section names can have at most %(most)s character.",
-                "Section names can have at most %(most)s characters.",
-                most,
-            )
-            % {"most": most},
-            fields={
-                "sections": [
-                    ngettext(
-                        "At most %(most)s character: %(name)s…",
-                        "At most %(most)s characters: %(name)s…",
-                        most,
-                    )
-                    % {"most": most, "name": too_long[0][:20]}
-                ]
-            },
+            _("Section names can have at most %(most)s characters.") % most,
+            fields={"sections": [_("At most %(most)s characters: %(name)s…") % most]},
         )
     return names
 
@@ -189,24 +175,10 @@ def add_standing_area(*, venue: Venue, name: str, capacity: int) -> StandingArea
     that publishing numbers them one after another (apps.inventory.seats.create_event_seats)."""
     name = (name or "").strip()
     if not name or len(name) > SECTION_NAME_MAX:
-        most = SECTION_NAME_MAX
+        most = {"most": SECTION_NAME_MAX}
         raise InvalidRequest(
-            ngettext(
-                "Give the area a name of at most %(most)s character.",
-                "Give the area a name of at most %(most)s characters.",
-                most,
-            )
-            % {"most": most},
-            fields={
-                "name": [
-                    ngettext(
-                        "Required, at most %(most)s character.",
-                        "Required, at most %(most)s characters.",
-                        most,
-                    )
-                    % {"most": most}
-                ]
-            },
+            _("Give the area a name of at most %(most)s characters.") % most,
+            fields={"name": [_("Required, at most %(most)s characters.") % most]},
         )
     if capacity is None or not 1 <= capacity <= MAX_AREA_CAPACITY:
         raise InvalidRequest(
