@@ -10,7 +10,7 @@ import time
 from django.core import signing
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from apps.common.errors import ShopError
 
@@ -27,7 +27,7 @@ def cookie_name(event_id) -> str:
 class QueuePassRequired(ShopError):
     status_code = 403
     code = "queue_pass_required"
-    default_detail = _lazy(
+    default_detail = gettext_lazy(
         "This sale has a waiting room: join it, and hold seats once you are admitted."
     )
     # Not kept as the answer to an Idempotency-Key: the same request succeeds once the buyer
