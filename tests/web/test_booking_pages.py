@@ -100,7 +100,7 @@ class TestHold:
         premium = factories.PriceTierFactory(event=draft, name="Premium", price=Decimal("80.00"))
         TierAssignment.objects.create(event=draft, price_tier=premium, section="B")
         event = publish_event(event_id=draft.pk)
-        assert "Premium — 80.00 EUR" in buyer_client.get(event.get_absolute_url()).content.decode()
+        assert "Premium — €80.00" in buyer_client.get(event.get_absolute_url()).content.decode()
 
         buyer_client.post(
             reverse("holds:create", args=[event.id]),
