@@ -1,7 +1,7 @@
 """Small inline SVG charts for the admin pages: no JavaScript, nothing to download, readable
 without colour (every bar and point carries a <title> with its numbers)."""
 
-from django.utils import dateformat, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -125,7 +125,7 @@ def sell_through_chart(points: list[dict], *, width: int = 760, height: int = 20
         tip = _("%(time)s: %(sold)s sold (%(percent)s%%)") % {
             "time": _time_label(p["at"], span),
             "sold": p["sold"],
-            "percent": p["percent"],
+            "percent": formats.localize(p["percent"]),
         }
         body.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{LINE_COLOUR}">'

@@ -148,7 +148,11 @@ def _series(per_minute: list[dict], win: Window) -> list[dict]:
 def _seat_label(row: dict) -> str:
     if row.get("standing"):
         return place_label(row["section"], row["row"], row["number"], True)
-    return f"{row['section']} row {row['row']} seat {row['number']}"
+    return _("%(section)s row %(row)s seat %(number)s") % {
+        "section": row["section"],
+        "row": row["row"],
+        "number": row["number"],
+    }
 
 
 def _seat_entry(row: dict) -> dict:

@@ -74,6 +74,7 @@ class PriceTierInline(admin.TabularInline):
     extra = 0
     min_num = 0
     verbose_name = gettext_lazy("price tier")
+    verbose_name_plural = gettext_lazy("price tiers")
 
     def get_extra(self, request, obj=None, **kwargs):
         return 0 if obj is not None and obj.price_tiers.exists() else 2
