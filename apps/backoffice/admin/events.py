@@ -292,7 +292,7 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
         # A tier no seat sells at is almost always a mistake (an assignment to the wrong
         # section); the event is published all the same, but staff are told.
         if empty:
-            names = ", ".join(f"“{name}”" for name in empty)
+            names = ", ".join(_("“%(name)s”") % {"name": name} for name in empty)
             self.message_user(
                 request,
                 ngettext(
