@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 from django.core.servers.basehttp import WSGIServer
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from apps.common.process_cache import forget_all as forget_process_caches
@@ -27,6 +28,9 @@ def _clean_cache():
     yield
     redis_health.reset()
     payment_breaker.reset()
+    # A request in German leaves the thread's language German (LocaleMiddleware activates it
+    # and nothing deactivates it in a test): the next test starts in the default again.
+    translation.deactivate()
 
 
 @pytest.fixture

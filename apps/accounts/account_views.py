@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,7 +15,9 @@ from apps.common.errors import InvalidRequest, RuleBroken, TooManyRequests
 
 from . import reset, services, throttles
 
-MISMATCH = {"new_password2": ["The two passwords are different."]}
+
+def _mismatch() -> dict[str, list[str]]:
+    return {"new_password2": [_("The two passwords are different.")]}
 
 
 def _errors(exc: InvalidRequest | RuleBroken) -> dict[str, list[str]]:
@@ -44,7 +47,7 @@ def account(request):
 def change_password(request):
     new_password = request.POST.get("new_password", "")
     if new_password != request.POST.get("new_password2", ""):
-        return _account_page(request, password_errors=MISMATCH, status=400)
+        return _account_page(request, password_errors=_mismatch(), status=400)
     try:
         throttles.check_account_change(request)
         user = services.change_password(
@@ -58,7 +61,7 @@ def change_password(request):
         return _account_page(request, password_errors=_errors(exc), status=400)
     # This session goes on; every other session and every API token of the account ends.
     update_session_auth_hash(request, user)
-    messages.success(request, "Your password is changed. Other devices are logged out.")
+    messages.success(request, _("Your password is changed. Other devices are logged out."))
     return redirect("accounts:account")
 
 
@@ -81,7 +84,7 @@ def change_email(request):
         return _account_page(request, email_errors=errors, email_value=email, status=429)
     except (InvalidRequest, RuleBroken) as exc:
         return _account_page(request, email_errors=_errors(exc), email_value=email, status=400)
-    messages.success(request, f"You now log in with {user.email}.")
+    messages.success(request, _("You now log in with %(email)s.") % {"email": user.email})
     return redirect("accounts:account")
 
 
@@ -122,14 +125,14 @@ def _reset_with_link(request, uidb64, token):
     new_password = request.POST.get("new_password", "")
     if new_password != request.POST.get("new_password2", ""):
         reset.user_for_link(uidb64, token)
-        return _confirm_page(request, MISMATCH)
+        return _confirm_page(request, _mismatch())
     try:
         reset.reset_password(uidb64=uidb64, token=token, new_password=new_password)
     except reset.InvalidResetLink:
         raise
     except (InvalidRequest, RuleBroken) as exc:
         return _confirm_page(request, _errors(exc))
-    messages.success(request, "Your new password is set. Log in with it.")
+    messages.success(request, _("Your new password is set. Log in with it."))
     return redirect("accounts:login")
 
 

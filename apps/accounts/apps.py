@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy
 
 
 def _forget_saved_user(sender, instance, **kwargs):
@@ -12,6 +13,7 @@ def _forget_saved_user(sender, instance, **kwargs):
 class AccountsConfig(AppConfig):
     name = "apps.accounts"
     label = "accounts"
+    verbose_name = gettext_lazy("Accounts")
 
     def ready(self):
         # The API remembers a token's user for a few seconds (authentication.py); a save in

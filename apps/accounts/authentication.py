@@ -5,6 +5,7 @@ import functools
 
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.utils.translation import gettext as _
 from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import AuthenticationFailed
@@ -54,10 +55,10 @@ def _read_user(user_id: str):
             cursor.execute(sql, [pk])
             row = cursor.fetchone()
     if row is None:
-        raise AuthenticationFailed("User not found", code="user_not_found")
+        raise AuthenticationFailed(_("User not found"), code="user_not_found")
     user = get_user_model().from_db(connection.alias, fields, row)
     if api_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
-        raise AuthenticationFailed("User is inactive", code="user_inactive")
+        raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
     return user
 
 
@@ -67,7 +68,9 @@ def check_not_revoked(token, user) -> None:
     if not api_settings.CHECK_REVOKE_TOKEN:
         return
     if token.get(api_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password):
-        raise AuthenticationFailed("The user's password has been changed.", code="password_changed")
+        raise AuthenticationFailed(
+            _("The user's password has been changed."), code="password_changed"
+        )
 
 
 class RememberingJWTAuthentication(JWTAuthentication):

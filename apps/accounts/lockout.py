@@ -6,6 +6,7 @@ for AXES_COOLOFF_TIME. Staff see and lift lockouts in the admin (Axes → Access
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import ngettext
 
 from .selectors import normalize_email
 
@@ -26,10 +27,14 @@ def _minutes() -> int:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    detail = (
-        f"Too many failed logins: this account or address is locked for {_minutes()} minutes. "
-        "Try again later, or reset your password."
-    )
+    minutes = _minutes()
+    detail = ngettext(
+        "Too many failed logins: this account or address is locked for %(minutes)s minute. "
+        "Try again later, or reset your password.",
+        "Too many failed logins: this account or address is locked for %(minutes)s minutes. "
+        "Try again later, or reset your password.",
+        minutes,
+    ) % {"minutes": minutes}
     retry = {"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))}
     if request.path.startswith("/api/"):
         return JsonResponse({"code": "locked_out", "detail": detail}, status=429, headers=retry)

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager):
@@ -32,8 +33,8 @@ class User(AbstractUser):
     """A buyer or a staff member; the email address is the login."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
-    full_name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField(_("email address"), unique=True)
+    full_name = models.CharField(max_length=150, blank=True, verbose_name=_("full name"))
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -41,6 +42,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
         ]

@@ -10,8 +10,10 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.errors import RuleBroken
+from apps.common.languages import buyer_language
 
 from .models import User
 from .services import clean_email, set_new_password
@@ -19,11 +21,11 @@ from .tasks import send_password_reset_task
 
 logger = logging.getLogger(__name__)
 
-RESET_REQUESTED_MESSAGE = (
+RESET_REQUESTED_MESSAGE = _(
     "If an account exists for this address, we have sent it a link to choose a new password. "
     "It works once, for a limited time."
 )
-INVALID_LINK_MESSAGE = (
+INVALID_LINK_MESSAGE = _(
     "This password reset link is not valid: it has been used already, it has expired, or it "
     "was copied incompletely. Ask for a new one."
 )
@@ -41,7 +43,11 @@ def request_password_reset(*, email: str, base_url: str) -> None:
     address answered a registered address measurably later). `base_url` is where the request
     came in, used for the link unless SITE_URL is set."""
     email = clean_email(email)  # a malformed address is a 400: it can have no account
-    transaction.on_commit(lambda: send_password_reset_task.delay(email, base_url), robust=True)
+    # The worker has no request: the link is written in the language it was asked for in.
+    language = buyer_language()
+    transaction.on_commit(
+        lambda: send_password_reset_task.delay(email, base_url, language), robust=True
+    )
 
 
 def user_for_link(uidb64: str, token: str, *, lock: bool = False) -> User:

@@ -7,11 +7,14 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from apps.common.errors import InvalidRequest, RuleBroken, ShopError
+from apps.common.languages import buyer_language
 
 from . import selectors
 from .models import User
@@ -21,22 +24,30 @@ logger = logging.getLogger(__name__)
 
 FULL_NAME_MAX_LENGTH = User._meta.get_field("full_name").max_length
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
-EMAIL_TAKEN_MESSAGE = "An account with this email address already exists."
+EMAIL_TAKEN_MESSAGE = gettext_lazy("An account with this email address already exists.")
 
 
 class InvalidToken(ShopError):
     status_code = 401
     code = "token_not_valid"
-    default_detail = "The token is invalid or expired."
+    default_detail = gettext_lazy("The token is invalid or expired.")
 
 
-WRONG_PASSWORD_MESSAGE = "This is not your current password."  # noqa: S105 - a message
+WRONG_PASSWORD_MESSAGE = gettext_lazy("This is not your current password.")  # noqa: S105
+
+
+def _required() -> str:
+    # Django's own message, so that its catalogue's translation is the one used.
+    return _("This field is required.")
+
+
+def _too_long(max_length: int) -> str:
+    return _("Use at most %(max)s characters.") % {"max": max_length}
 
 
 def _email_taken_error() -> RuleBroken:
-    return RuleBroken(
-        EMAIL_TAKEN_MESSAGE, code="email_taken", fields={"email": [EMAIL_TAKEN_MESSAGE]}
-    )
+    message = str(EMAIL_TAKEN_MESSAGE)
+    return RuleBroken(message, code="email_taken", fields={"email": [message]})
 
 
 def register_user(*, email: str, password: str, full_name: str = "") -> User:
@@ -49,20 +60,20 @@ def register_user(*, email: str, password: str, full_name: str = "") -> User:
     fields: dict[str, list[str]] = {}
 
     if not email:
-        fields["email"] = ["This field is required."]
+        fields["email"] = [_required()]
     elif len(email) > EMAIL_MAX_LENGTH:
-        fields["email"] = [f"Use at most {EMAIL_MAX_LENGTH} characters."]
+        fields["email"] = [_too_long(EMAIL_MAX_LENGTH)]
     else:
         try:
             validate_email(email)
         except ValidationError as exc:
             fields["email"] = list(exc.messages)
     if len(full_name) > FULL_NAME_MAX_LENGTH:
-        fields["full_name"] = [f"Use at most {FULL_NAME_MAX_LENGTH} characters."]
+        fields["full_name"] = [_too_long(FULL_NAME_MAX_LENGTH)]
 
     user = User(email=email, full_name=full_name)
     if not password:
-        fields["password"] = ["This field is required."]
+        fields["password"] = [_required()]
     else:
         try:
             # With the unsaved user, so that a password resembling the address is refused.
@@ -72,7 +83,7 @@ def register_user(*, email: str, password: str, full_name: str = "") -> User:
 
     taken = "email" not in fields and selectors.email_taken(email)
     if taken:
-        fields["email"] = [EMAIL_TAKEN_MESSAGE]
+        fields["email"] = [str(EMAIL_TAKEN_MESSAGE)]
     if fields:
         first_field, messages = next(iter(fields.items()))
         # A malformed request is a 400; a well-formed one the shop's rules refuse (a password
@@ -81,7 +92,7 @@ def register_user(*, email: str, password: str, full_name: str = "") -> User:
         malformed = (
             ("email" in fields and not taken)
             or "full_name" in fields
-            or fields.get("password") == ["This field is required."]
+            or fields.get("password") == [_required()]
         )
         detail = f"{first_field}: {messages[0]}"
         if malformed:
@@ -132,15 +143,16 @@ def password_problems(password: str, user: User) -> list[str]:
 
 def _check_current_password(user: User, current_password: str) -> None:
     if not current_password:
+        required = _required()
         raise InvalidRequest(
-            "current_password: This field is required.",
-            fields={"current_password": ["This field is required."]},
+            f"current_password: {required}", fields={"current_password": [required]}
         )
     if not user.check_password(current_password):
+        wrong = str(WRONG_PASSWORD_MESSAGE)
         raise RuleBroken(
-            f"current_password: {WRONG_PASSWORD_MESSAGE}",
+            f"current_password: {wrong}",
             code="wrong_password",
-            fields={"current_password": [WRONG_PASSWORD_MESSAGE]},
+            fields={"current_password": [wrong]},
         )
 
 
@@ -149,9 +161,8 @@ def set_new_password(user: User, new_password: str, *, field: str = "new_passwor
     (they carry a hash of the password hash) and every browser session (Django keeps a hash of
     it in the session), in this process at once and in the others within seconds."""
     if not new_password:
-        raise InvalidRequest(
-            f"{field}: This field is required.", fields={field: ["This field is required."]}
-        )
+        required = _required()
+        raise InvalidRequest(f"{field}: {required}", fields={field: [required]})
     problems = password_problems(new_password, user)
     if problems:
         raise RuleBroken(
@@ -175,9 +186,9 @@ def clean_email(email: str) -> str:
     email = selectors.normalize_email(email)
     problems: list[str] = []
     if not email:
-        problems = ["This field is required."]
+        problems = [_required()]
     elif len(email) > EMAIL_MAX_LENGTH:
-        problems = [f"Use at most {EMAIL_MAX_LENGTH} characters."]
+        problems = [_too_long(EMAIL_MAX_LENGTH)]
     else:
         try:
             validate_email(email)
@@ -204,7 +215,8 @@ def change_email(*, user: User, current_password: str, new_email: str) -> User:
     try:
         with transaction.atomic():
             user.save(update_fields=["email"])
-            _notify_on_commit(send_email_changed_notice_task, user.pk, old_email)
+            # In the language of this request: the worker that sends it has none.
+            _notify_on_commit(send_email_changed_notice_task, user.pk, old_email, buyer_language())
     except IntegrityError:
         user.email = old_email
         raise _email_taken_error() from None

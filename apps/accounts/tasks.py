@@ -21,12 +21,15 @@ RETRY = {
 
 
 @shared_task(**RETRY)
-def send_password_reset_task(email: str, base_url: str) -> bool:
+def send_password_reset_task(email: str, base_url: str, language: str | None = None) -> bool:
     """Takes the address asked about, not an account id: looking the account up here keeps the
-    request's work the same whether or not the address has one."""
-    return emails.send_password_reset(email, base_url)
+    request's work the same whether or not the address has one. `language`: the request's,
+    for the message (None, from a task queued before it was passed: the shop's default)."""
+    return emails.send_password_reset(email, base_url, language)
 
 
 @shared_task(**RETRY)
-def send_email_changed_notice_task(user_id: int, old_email: str) -> bool:
-    return emails.send_email_changed_notice(user_id, old_email)
+def send_email_changed_notice_task(
+    user_id: int, old_email: str, language: str | None = None
+) -> bool:
+    return emails.send_email_changed_notice(user_id, old_email, language)

@@ -5,6 +5,7 @@ Redis down nothing is counted and nothing refused), called with a scope."""
 from types import SimpleNamespace
 
 from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext as _
 
 from apps.common.errors import TooManyRequests
 from apps.common.throttles import FailOpenScopedRateThrottle
@@ -46,7 +47,7 @@ def check_reset_request(request, email: str) -> None:
     ]
     waits = [wait for wait in waits if wait is not None]
     if waits:
-        _refuse(max(waits), "Too many password reset requests; please try again later.")
+        _refuse(max(waits), _("Too many password reset requests; please try again later."))
 
 
 def check_account_change(request) -> None:
@@ -54,4 +55,4 @@ def check_account_change(request) -> None:
     needs the current password: a stolen session cannot guess it at leisure."""
     wait = _wait(FailOpenScopedRateThrottle(), request, "account_change")
     if wait is not None:
-        _refuse(wait, "Too many attempts to change your account; please try again later.")
+        _refuse(wait, _("Too many attempts to change your account; please try again later."))

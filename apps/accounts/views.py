@@ -7,6 +7,7 @@ from django.contrib.auth import REDIRECT_FIELD_NAME, login, logout
 from django.contrib.auth.views import LoginView
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
@@ -47,9 +48,11 @@ class ShopLoginView(LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         user = form.get_user()
-        messages.success(
-            self.request, f"Welcome back{', ' + user.full_name if user.full_name else ''}!"
-        )
+        if user.full_name:
+            welcome = _("Welcome back, %(name)s!") % {"name": user.full_name}
+        else:
+            welcome = _("Welcome back!")
+        messages.success(self.request, welcome)
         return response
 
 
@@ -67,7 +70,7 @@ def signup(request):
     }
     errors: dict[str, list[str]] = {}
     if request.method == "POST" and not _signup_allowed(request):
-        messages.error(request, "Too many sign-ups from your address; try again later.")
+        messages.error(request, _("Too many sign-ups from your address; try again later."))
         return render(
             request,
             "accounts/signup.html",
@@ -77,7 +80,7 @@ def signup(request):
     if request.method == "POST":
         password = request.POST.get("password", "")
         if password != request.POST.get("password2", ""):
-            errors["password2"] = ["The two passwords are different."]
+            errors["password2"] = [_("The two passwords are different.")]
         else:
             try:
                 user = services.register_user(
@@ -87,7 +90,7 @@ def signup(request):
                 errors = exc.extra.get("fields") or {"form": [exc.detail]}
             else:
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, "Your account is ready. Welcome!")
+                messages.success(request, _("Your account is ready. Welcome!"))
                 return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
     return render(
         request,
@@ -100,5 +103,5 @@ def signup(request):
 @require_POST
 def logout_view(request):
     logout(request)
-    messages.info(request, "You are logged out.")
+    messages.info(request, _("You are logged out."))
     return redirect(_safe_next(request) or resolve_url(settings.LOGOUT_REDIRECT_URL))

@@ -2,6 +2,7 @@
 operators and their dashboards. Staff only (JWT of a staff account); read-only and thin, the
 figures come from backoffice.contention."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import IsAdminUser
@@ -117,7 +118,7 @@ def _query(serializer_class, request) -> dict:
     params = {}
     for name, values in request.query_params.lists():
         if len(values) > 1:
-            raise serializers.ValidationError({name: ["Give this parameter once."]})
+            raise serializers.ValidationError({name: [_("Give this parameter once.")]})
         params[name] = values[0]
     query = serializer_class(data=params)
     query.is_valid(raise_exception=True)

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy
 
 
 class BackofficeConfig(AppConfig):
@@ -9,7 +10,7 @@ class BackofficeConfig(AppConfig):
 
     name = "apps.backoffice"
     label = "backoffice"
-    verbose_name = "Back office"
+    verbose_name = gettext_lazy("Back office")
 
     def ready(self):
         from django.apps import apps

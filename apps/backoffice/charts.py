@@ -1,9 +1,10 @@
 """Small inline SVG charts for the admin pages: no JavaScript, nothing to download, readable
 without colour (every bar and point carries a <title> with its numbers)."""
 
-from django.utils import timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 ACQUIRED_COLOUR = "#3d8b5f"
 FAILED_COLOUR = "#c0392b"
@@ -16,7 +17,8 @@ _CHAR_WIDTH = 6.6  # of the 11 px sans-serif labels, generously
 
 def _time_label(moment, span_minutes: int) -> str:
     local = timezone.localtime(moment)
-    return local.strftime("%d %b %H:%M" if span_minutes > 1440 else "%H:%M")
+    # Django's date format, not strftime: the month's name in the page's language.
+    return dateformat.format(local, _("d M H:i") if span_minutes > 1440 else "H:i")
 
 
 def _svg(width: int, height: int, label: str, body: list[str]) -> SafeString:
@@ -66,11 +68,10 @@ def contention_chart(series: list[dict], *, width: int = 760, height: int = 200)
     for i, point in enumerate(series):
         x = _PAD_LEFT + i * slot + (slot - bar) / 2
         y = bottom
-        tip = (
-            f"{_time_label(point['start'], span)}: {point['attempts']} attempts, "
-            f"{point['acquired']} acquired, {point['failed']} failed, "
-            f"{point['degraded']} degraded"
-        )
+        tip = _(
+            "%(time)s: %(attempts)s attempts, %(acquired)s acquired, %(failed)s failed, "
+            "%(degraded)s degraded"
+        ) % {"time": _time_label(point["start"], span), **point}
         for value, colour in (
             (point["acquired"], ACQUIRED_COLOUR),
             (point["failed"], FAILED_COLOUR),
@@ -91,7 +92,7 @@ def contention_chart(series: list[dict], *, width: int = 760, height: int = 200)
     return _svg(
         width,
         height,
-        "Seat-lock attempts over time",
+        _("Seat-lock attempts over time"),
         _axes(width, height, str(top), labels) + body,
     )
 
@@ -121,7 +122,11 @@ def sell_through_chart(points: list[dict], *, width: int = 760, height: int = 20
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in coords)
     body = [f'<polyline points="{line}" fill="none" stroke="{LINE_COLOUR}" stroke-width="2"/>']
     for (x, y), p in zip(coords, points, strict=True):
-        tip = f"{_time_label(p['at'], span)}: {p['sold']} sold ({p['percent']}%)"
+        tip = _("%(time)s: %(sold)s sold (%(percent)s%%)") % {
+            "time": _time_label(p["at"], span),
+            "sold": p["sold"],
+            "percent": formats.localize(p["percent"]),
+        }
         body.append(
             f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{LINE_COLOUR}">'
             f"<title>{escape(tip)}</title></circle>"
@@ -131,5 +136,8 @@ def sell_through_chart(points: list[dict], *, width: int = 760, height: int = 20
         for i in sorted({0, len(points) // 2, len(points) - 1})
     ]
     return _svg(
-        width, height, "Share of seats sold over time", _axes(width, height, "100%", labels) + body
+        width,
+        height,
+        _("Share of seats sold over time"),
+        _axes(width, height, "100%", labels) + body,
     )

@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 from django.db.models import F, FloatField, IntegerField, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.common.errors import InvalidRequest, NotFound
 from apps.common.parsing import ascii_int, is_ascii_digits
@@ -20,7 +22,13 @@ from apps.inventory.lockstats import WAIT_BUCKET_COLUMNS, WAIT_BUCKETS_MS
 from apps.inventory.models import EventSeat, LockStat, place_label
 
 # The windows offered to staff, in minutes.
-WINDOWS = {15: "15 minutes", 60: "1 hour", 360: "6 hours", 1440: "24 hours", 10080: "7 days"}
+WINDOWS = {
+    15: gettext_lazy("15 minutes"),
+    60: gettext_lazy("1 hour"),
+    360: gettext_lazy("6 hours"),
+    1440: gettext_lazy("24 hours"),
+    10080: gettext_lazy("7 days"),
+}
 DEFAULT_WINDOW = 60
 MAX_WINDOW = 10080
 # A time series has at most this many points; minutes are merged into wider buckets past it.
@@ -109,7 +117,8 @@ def window(minutes=None, *, now=None) -> Window:
         minutes = 0
     if not 1 <= minutes <= MAX_WINDOW:
         raise InvalidRequest(
-            f"minutes must be a whole number from 1 to {MAX_WINDOW}.", code="invalid_window"
+            _("minutes must be a whole number from 1 to %(max)s.") % {"max": MAX_WINDOW},
+            code="invalid_window",
         )
     now = now or timezone.now()
     this_minute = now.replace(second=0, microsecond=0)
@@ -139,7 +148,11 @@ def _series(per_minute: list[dict], win: Window) -> list[dict]:
 def _seat_label(row: dict) -> str:
     if row.get("standing"):
         return place_label(row["section"], row["row"], row["number"], True)
-    return f"{row['section']} row {row['row']} seat {row['number']}"
+    return _("%(section)s row %(row)s seat %(number)s") % {
+        "section": row["section"],
+        "row": row["row"],
+        "number": row["number"],
+    }
 
 
 def _seat_entry(row: dict) -> dict:
@@ -185,7 +198,7 @@ def event_contention(*, event_id, minutes=None, top: int = 20, now=None) -> dict
     win = window(minutes, now=now)
     event = Event.objects.filter(pk=event_id).select_related("venue").first()
     if event is None:
-        raise NotFound("There is no such event.", code="event_not_found")
+        raise NotFound(_("There is no such event."), code="event_not_found")
     stats = _in_window(win).filter(event_id=event.pk)
     per_minute = list(stats.values("window_start").annotate(**_sums()).order_by("window_start"))
     sections = [
@@ -223,7 +236,7 @@ def seat_contention(*, event_seat_id, minutes=None, now=None) -> dict:
         .first()
     )
     if seat is None:
-        raise NotFound("There is no such seat.", code="resource_not_found")
+        raise NotFound(_("There is no such seat."), code="resource_not_found")
     per_minute = list(
         _in_window(win)
         .filter(event_seat_id=event_seat_id)
@@ -270,10 +283,10 @@ def contention_overview(*, minutes=None, event_id=None, limit: int = 20, now=Non
 
 def resource_contention(resource: str, *, minutes=None, now=None) -> dict:
     """`event:<id>` or `seat:<event seat id>`, as named in the overview."""
-    kind, _, ident = str(resource).partition(":")
+    kind, _colon, ident = str(resource).partition(":")
     if not is_ascii_digits(ident) or kind not in {"event", "seat"}:
         raise NotFound(
-            "Name a resource as event:<id> or seat:<event seat id>.", code="resource_not_found"
+            _("Name a resource as event:<id> or seat:<event seat id>."), code="resource_not_found"
         )
     if kind == "event":
         try:
@@ -282,5 +295,5 @@ def resource_contention(resource: str, *, minutes=None, now=None) -> dict:
                 **event_contention(event_id=int(ident), minutes=minutes, now=now),
             }
         except NotFound:
-            raise NotFound("There is no such event.", code="resource_not_found") from None
+            raise NotFound(_("There is no such event."), code="resource_not_found") from None
     return {"kind": "seat", **seat_contention(event_seat_id=int(ident), minutes=minutes, now=now)}

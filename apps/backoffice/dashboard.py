@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Sum, Value
 from django.db.models.functions import Coalesce, Now, TruncMinute
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.bookings.models import Booking, Ticket
 from apps.checkin.selectors import check_in_counts
@@ -160,7 +161,7 @@ def sales_dashboard(*, event_id, now=None) -> dict:
     now = now or timezone.now()
     event = Event.objects.filter(pk=event_id).select_related("venue").first()
     if event is None:
-        raise NotFound("There is no such event.", code="event_not_found")
+        raise NotFound(_("There is no such event."), code="event_not_found")
     counts = seat_counts([event.pk]).get(
         event.pk, {PUBLIC_AVAILABLE: 0, PUBLIC_HELD: 0, PUBLIC_SOLD: 0}
     )

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.common.admin import ReadOnlyModelAdmin, venue_clock_column
 from apps.payments.models import Payment, PaymentNeedingAttention, Refund
@@ -34,7 +36,7 @@ class TicketInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("event_seat__seat")
 
-    @admin.display(description="seat")
+    @admin.display(description=gettext_lazy("seat"))
     def seat_label(self, ticket):
         return str(ticket.event_seat.seat)
 
@@ -101,9 +103,9 @@ class BookingAdmin(BookingRefundAdminMixin, admin.ModelAdmin):
         "failure_reason",
     )
     fields = readonly_fields
-    created = venue_clock_column("created_at", "booked")
-    confirmed = venue_clock_column("confirmed_at", "confirmed")
-    cancelled = venue_clock_column("cancelled_at", "cancelled")
+    created = venue_clock_column("created_at", gettext_lazy("booked (venue's clock)"))
+    confirmed = venue_clock_column("confirmed_at", gettext_lazy("confirmed (venue's clock)"))
+    cancelled = venue_clock_column("cancelled_at", gettext_lazy("cancelled (venue's clock)"))
 
     def get_queryset(self, request):
         return (
@@ -112,13 +114,15 @@ class BookingAdmin(BookingRefundAdminMixin, admin.ModelAdmin):
             .annotate(live_tickets=Count("tickets", filter=Q(tickets__status="valid")))
         )
 
-    @admin.display(description="tickets", ordering="live_tickets")
+    @admin.display(description=gettext_lazy("tickets"), ordering="live_tickets")
     def ticket_count(self, booking):
         return booking.live_tickets
 
     # The admin offers, and accepts, the action only with the permission; it asks first
     # (BookingRefundAdminMixin.cancel_and_refund).
-    @admin.action(description="Cancel and refund selected bookings…", permissions=["refund"])
+    @admin.action(
+        description=gettext_lazy("Cancel and refund selected bookings…"), permissions=["refund"]
+    )
     def cancel_and_refund(self, request, queryset):
         return super().cancel_and_refund(request, queryset)
 
@@ -138,7 +142,7 @@ class TicketAdmin(ReadOnlyModelAdmin):
     readonly_fields = ("booking", "event_seat", "price", "status", "code", "created_at")
     fields = readonly_fields
 
-    @admin.display(description="seat")
+    @admin.display(description=gettext_lazy("seat"))
     def seat_label(self, ticket):
         return str(ticket.event_seat.seat)
 
@@ -166,15 +170,22 @@ class PaymentsNeedingAttentionAdmin(ReadOnlyModelAdmin):
     def get_queryset(self, request):
         return attention_queryset(PaymentNeedingAttention.objects.all()).prefetch_related("refunds")
 
-    @admin.display(description="refund")
+    @admin.display(description=gettext_lazy("refund"))
     def refund_status(self, payment):
         refunds = payment.refunds.all()
-        return ", ".join(f"{r.status} ({r.attempts} tries)" for r in refunds) or "-"
+        return (
+            ", ".join(
+                ngettext("%(status)s (%(n)s try)", "%(status)s (%(n)s tries)", r.attempts)
+                % {"status": r.get_status_display(), "n": r.attempts}
+                for r in refunds
+            )
+            or "-"
+        )
 
-    @admin.display(description="why")
+    @admin.display(description=gettext_lazy("why"))
     def why(self, payment):
         if payment.status == Payment.Status.SUCCEEDED and not payment.has_valid_tickets:
-            return "paid without tickets"
+            return _("paid without tickets")
         if payment.status in Payment.OPEN:
-            return "open at the gateway"
-        return "refund gave up"
+            return _("open at the gateway")
+        return _("refund gave up")

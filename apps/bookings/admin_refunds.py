@@ -9,8 +9,11 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.common.errors import ShopError
+from apps.common.money import format_money
 from apps.common.parsing import is_ascii_digits
 
 from .models import Booking, Ticket
@@ -62,7 +65,7 @@ class BookingRefundAdminMixin:
                 self.message_user(request, _done_message(done), messages.SUCCESS)
                 return redirect("admin:bookings_booking_change", booking.pk)
         elif request.method == "POST" and not chosen:
-            self.message_user(request, "Tick the tickets to cancel and refund.", messages.ERROR)
+            self.message_user(request, _("Tick the tickets to cancel and refund."), messages.ERROR)
         # GET: choose the tickets. POST without "confirm": the summary to confirm.
         reviewing = request.method == "POST" and bool(chosen)
         return TemplateResponse(
@@ -71,7 +74,8 @@ class BookingRefundAdminMixin:
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": f"Cancel and refund tickets of {booking.reference}",
+                "title": _("Cancel and refund tickets of %(reference)s")
+                % {"reference": booking.reference},
                 "original": booking,
                 "booking": booking,
                 "tickets": tickets,
@@ -97,7 +101,7 @@ class BookingRefundAdminMixin:
                 {
                     **self.admin_site.each_context(request),
                     "opts": self.opts,
-                    "title": "Cancel and refund these bookings?",
+                    "title": _("Cancel and refund these bookings?"),
                     "bookings": bookings,
                     "action": "cancel_and_refund",
                     "action_checkbox_name": "_selected_action",
@@ -107,14 +111,26 @@ class BookingRefundAdminMixin:
         done = cancel_bookings_as_staff(references=references, staff_user=request.user)
         self.message_user(
             request,
-            f"Cancelled and refunded {done} booking(s); their buyers are told by e-mail.",
+            ngettext(
+                "Cancelled and refunded %(n)s booking; its buyer is told by e-mail.",
+                "Cancelled and refunded %(n)s bookings; their buyers are told by e-mail.",
+                done,
+            )
+            % {"n": done},
             messages.SUCCESS,
         )
         if done < len(references):
+            left = len(references) - done
             self.message_user(
                 request,
-                f"{len(references) - done} booking(s) were not confirmed, or their event has "
-                "started, and were left alone.",
+                ngettext(
+                    "%(n)s booking was not confirmed, or its event has started, and was left "
+                    "alone.",
+                    "%(n)s bookings were not confirmed, or their event has started, and were "
+                    "left alone.",
+                    left,
+                )
+                % {"n": left},
                 messages.WARNING,
             )
         return None
@@ -129,10 +145,33 @@ def _chosen(request, tickets: list[Ticket]) -> list[Ticket]:
 
 
 def _done_message(done) -> str:
+    # Whole sentences for each case (a translation cannot be glued from parts).
     booking = done.booking
-    what = "the whole booking" if done.whole_booking else f"{done.tickets_cancelled} ticket(s)"
-    told = f"; {booking.user.email} is told by e-mail" if booking.user.email else ""
-    return (
-        f"Cancelled {what} of {booking.reference} and refunded {done.amount} "
-        f"{booking.currency}{told}."
-    )
+    values = {
+        "reference": booking.reference,
+        "amount": format_money(done.amount, booking.currency),
+        "email": booking.user.email,
+        "n": done.tickets_cancelled,
+    }
+    if done.whole_booking and booking.user.email:
+        message = _(
+            "Cancelled the whole booking of %(reference)s and refunded %(amount)s; %(email)s is "
+            "told by e-mail."
+        )
+    elif done.whole_booking:
+        message = _("Cancelled the whole booking of %(reference)s and refunded %(amount)s.")
+    elif booking.user.email:
+        message = ngettext(
+            "Cancelled %(n)s ticket of %(reference)s and refunded %(amount)s; %(email)s is "
+            "told by e-mail.",
+            "Cancelled %(n)s tickets of %(reference)s and refunded %(amount)s; %(email)s is "
+            "told by e-mail.",
+            done.tickets_cancelled,
+        )
+    else:
+        message = ngettext(
+            "Cancelled %(n)s ticket of %(reference)s and refunded %(amount)s.",
+            "Cancelled %(n)s tickets of %(reference)s and refunded %(amount)s.",
+            done.tickets_cancelled,
+        )
+    return message % values

@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class BookingsConfig(AppConfig):
     name = "apps.bookings"
     label = "bookings"
+    verbose_name = gettext_lazy("Bookings")
 
     def ready(self):
         # Payments may not import bookings: it announces a succeeded payment, bookings settles.

@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Now
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from apps.common.languages import written_in
 from apps.common.mail import Attachment, build_message, send_message
@@ -31,10 +32,11 @@ logger = logging.getLogger(__name__)
 
 Kind = BookingEmail.Kind
 
+# Lazy: translated when the message is built, inside written_in(booking.language).
 SUBJECTS = {
-    Kind.CONFIRMATION: "Your tickets for {title} ({reference})",
-    Kind.CANCELLATION: "Booking {reference} is cancelled",
-    Kind.REFUND: "Booking {reference} did not go through: your payment is refunded",
+    Kind.CONFIRMATION: gettext_lazy("Your tickets for %(title)s (%(reference)s)"),
+    Kind.CANCELLATION: gettext_lazy("Booking %(reference)s is cancelled"),
+    Kind.REFUND: gettext_lazy("Booking %(reference)s did not go through: your payment is refunded"),
 }
 TEMPLATES = {
     Kind.CONFIRMATION: "emails/booking_confirmed",
@@ -132,7 +134,7 @@ def _booking_message(booking: Booking, kind: str):
         attachments = (Attachment(pdf_filename(booking), pdf, "application/pdf"),)
     return build_message(
         to=booking.user.email,
-        subject=SUBJECTS[kind].format(title=event.title, reference=booking.reference),
+        subject=str(SUBJECTS[kind]) % {"title": event.title, "reference": booking.reference},
         template=TEMPLATES[kind],
         context=context,
         attachments=attachments,

@@ -55,15 +55,19 @@ def send_refund_notice_now(booking_id: int, refund_id: int) -> bool:
     if refund is None or not refund.payment.booking.user.email:
         return False
     booking = refund.payment.booking
-    with written_in(booking.language):
-        message = _refund_message(booking, refund)
-    send_message(message)
+    send_message(refund_message(booking, refund))
     cache.set(_sent_key(refund_id), 1, _SENT_FOR_SECONDS)
     logger.info("refund notice sent booking=%s refund=%s", booking.reference, refund_id)
     return True
 
 
-def _refund_message(booking, refund):
+def refund_message(booking, refund):
+    """The notice, in the language the buyer booked in."""
+    with written_in(booking.language):
+        return _build(booking, refund)
+
+
+def _build(booking, refund):
     context = {
         "booking": booking,
         "event": booking.event,

@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Now
+from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFound
 from apps.payments.models import Payment
@@ -30,14 +31,15 @@ def get_booking_for_user(*, user, reference) -> Booking:
     another buyer's is a plain 404."""
     booking = bookings_for_user(user, pending=True).filter(reference=str(reference)).first()
     if booking is None:
-        raise NotFound("There is no such booking.", code="booking_not_found")
+        raise NotFound(_("There is no such booking."), code="booking_not_found")
     return booking
 
 
 def booking_for_hold(*, user, hold_id) -> Booking | None:
     """The booking a checkout has opened for the buyer's hold, if any, with what its latest
     payment attempt did: `payment_pending` (a request is talking to the gateway right now,
-    e.g. the first of two clicks on Pay) and `last_payment_status` / `last_payment_message`.
+    e.g. the first of two clicks on Pay) and `last_payment_status` / `last_payment_message` /
+    `last_payment_code`.
     One query."""
     payments = Payment.objects.filter(booking=OuterRef("pk")).order_by("-created_at")
     return (
@@ -46,6 +48,7 @@ def booking_for_hold(*, user, hold_id) -> Booking | None:
             payment_pending=Exists(payments.filter(status__in=Payment.OPEN, busy_until__gt=Now())),
             last_payment_status=Subquery(payments.values("status")[:1]),
             last_payment_message=Subquery(payments.values("failure_message")[:1]),
+            last_payment_code=Subquery(payments.values("failure_code")[:1]),
         )
         .first()
     )

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.common.parsing import AsciiIntegerField
@@ -30,7 +31,7 @@ class BookingCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if ("payment_method" in attrs) == ("payment" in attrs):
             raise serializers.ValidationError(
-                {"payment_method": ["Give a payment method (or, in the sandbox, a test card)."]}
+                {"payment_method": [_("Give a payment method (or, in the sandbox, a test card).")]}
             )
         return attrs
 

@@ -15,7 +15,8 @@ import logging
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
-from django.template.defaultfilters import pluralize
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop, ngettext
 
 from apps.common import metrics
 from apps.common.errors import (
@@ -40,6 +41,7 @@ from apps.payments.providers.base import (
     CardDetails,
     GatewayRefused,
     GatewayUnavailable,
+    card_error_message,
     get_provider,
 )
 from apps.waitingroom.services import spend_pass
@@ -54,7 +56,7 @@ logger = logging.getLogger(__name__)
 class PaymentUnavailable(ShopError):
     status_code = 503
     code = "payment_unavailable"
-    default_detail = (
+    default_detail = gettext_lazy(
         "Payments are unavailable for a moment; you have not been charged and your seats are "
         "still held. Please try again shortly."
     )
@@ -64,7 +66,7 @@ class PaymentUnavailable(ShopError):
 class PaymentStatusUnknown(ShopError):
     status_code = 502
     code = "payment_status_unknown"
-    default_detail = (
+    default_detail = gettext_lazy(
         "We could not hear back from the card company. Please try again: you will not be "
         "charged twice, and if the payment went through your tickets will follow."
     )
@@ -92,13 +94,13 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
         if booking is not None and booking.status == Booking.Status.CONFIRMED:
             return booking, None, False
         if booking is not None and booking.status != Booking.Status.PENDING:
-            raise Gone("This hold has ended; choose your seats again.", code="hold_expired")
+            raise Gone(_("This hold has ended; choose your seats again."), code="hold_expired")
         payment = payments.open_or_paid_payment(booking.pk) if booking is not None else None
         if payment is not None:
             # Money may be on its way whatever the hold says now: finish this one.
             if payment.status != Payment.Status.SUCCEEDED and not payments.claim(payment):
                 raise Conflict(
-                    "A payment for this booking is already being processed.",
+                    _("A payment for this booking is already being processed."),
                     code="payment_in_progress",
                     retryable=True,
                 )
@@ -109,22 +111,31 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
         # was extended, or the per-order limit may have been lowered.
         if not hold.event.sells_at(hold.db_now):
             raise RuleBroken(
-                "Tickets for this event are no longer on sale; nothing was charged.",
+                _("Tickets for this event are no longer on sale; nothing was charged."),
                 code="event_not_on_sale",
             )
         if hold.status != Hold.Status.ACTIVE or hold.expires_at <= hold.db_now:
             raise Gone(
-                "Your hold expired before payment; nothing was charged. Choose your seats again.",
+                _(
+                    "Your hold expired before payment; nothing was charged. Choose your seats "
+                    "again."
+                ),
                 code="hold_expired",
                 refunded=False,
             )
         prices = held_seat_prices(hold)
         if not prices:
-            raise Gone("This hold no longer has seats.", code="hold_expired", refunded=False)
+            raise Gone(_("This hold no longer has seats."), code="hold_expired", refunded=False)
         if len(prices) > hold.event.max_seats_per_order:
             raise RuleBroken(
-                f"You can buy at most {hold.event.max_seats_per_order} seats per order; "
-                "nothing was charged. Release some seats and try again.",
+                ngettext(
+                    "You can buy at most %(max)s seat per order; nothing was charged. Release "
+                    "some seats and try again.",
+                    "You can buy at most %(max)s seats per order; nothing was charged. Release "
+                    "some seats and try again.",
+                    hold.event.max_seats_per_order,
+                )
+                % {"max": hold.event.max_seats_per_order},
                 code="too_many_seats",
                 max_seats=hold.event.max_seats_per_order,
             )
@@ -147,8 +158,12 @@ def _prepare(user, hold_id) -> tuple[Booking, Payment | None, bool]:
         return booking, payments.open_payment(booking=booking), True
 
 
-SEATS_LOST = "Your hold expired while paying and the seats were taken by someone else."
-EVENT_CANCELLED = "The event was cancelled while you were paying."
+# Stored as the booking's failure_reason in English (data, written where no buyer's language is
+# active: a webhook, the reconciliation) and translated where a buyer reads it.
+SEATS_LOST = gettext_noop(
+    "Your hold expired while paying and the seats were taken by someone else."
+)
+EVENT_CANCELLED = gettext_noop("The event was cancelled while you were paying.")
 
 
 def _check_ticket_cap(user, event: Event, seats: int) -> None:
@@ -162,8 +177,14 @@ def _check_ticket_cap(user, event: Event, seats: int) -> None:
     if owned + seats > cap:
         left = max(0, cap - owned)
         raise RuleBroken(
-            f"You can have at most {cap} tickets for this event; you have {owned}, so you can "
-            f"buy {left} more. Nothing was charged.",
+            ngettext(
+                "You can have at most %(cap)s ticket for this event; you have %(owned)s, so you "
+                "can buy %(left)s more. Nothing was charged.",
+                "You can have at most %(cap)s tickets for this event; you have %(owned)s, so you "
+                "can buy %(left)s more. Nothing was charged.",
+                cap,
+            )
+            % {"cap": cap, "owned": owned, "left": left},
             code="ticket_cap_reached",
             cap=cap,
             owned=owned,
@@ -269,7 +290,7 @@ def confirm_booking(
         except GatewayUnavailable:
             raise PaymentUnavailable() from None
         except GatewayRefused as exc:
-            raise InvalidRequest(str(exc), code=exc.code) from None
+            raise InvalidRequest(card_error_message(exc.code, str(exc)), code=exc.code) from None
     return _after_payment(user, booking, payment, hold_live)
 
 
@@ -277,7 +298,8 @@ def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) ->
     status = payment.status
     if status == Payment.Status.DECLINED:
         raise PaymentRequired(
-            payment.failure_message or "Your card was declined.",
+            card_error_message(payment.failure_code, payment.failure_message)
+            or _("Your card was declined."),
             code="payment_declined",
             decline_code=payment.failure_code,
         )
@@ -285,10 +307,11 @@ def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) ->
         raise PaymentStatusUnknown(booking=booking.reference)
     if status in (Payment.Status.REQUIRES_ACTION, Payment.Status.PROCESSING):
         raise PaymentPending(
-            "Confirm the payment with your bank to finish."
+            _("Confirm the payment with your bank to finish.")
             if status == Payment.Status.REQUIRES_ACTION
-            else "The payment is being processed; the booking is confirmed once it has gone "
-            "through.",
+            else _(
+                "The payment is being processed; the booking is confirmed once it has gone through."
+            ),
             status=status,
             booking=booking.reference,
             client_secret=getattr(payment, "client_secret", ""),
@@ -298,7 +321,7 @@ def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) ->
         with contextlib.suppress(GatewayUnavailable):  # else the reconciliation cancels it
             payments.abandon(payment)
         raise Gone(
-            "Your hold expired before payment; nothing was charged. Choose your seats again.",
+            _("Your hold expired before payment; nothing was charged. Choose your seats again."),
             code="hold_expired",
             refunded=False,
         )
@@ -323,7 +346,8 @@ def _after_payment(user, booking: Booking, payment: Payment, hold_live: bool) ->
     if refund is None:
         refund = Refund.objects.filter(payment=payment).first()
     raise Gone(
-        f"{booking.failure_reason} Your payment has been refunded in full.",
+        _("%(reason)s Your payment has been refunded in full.")
+        % {"reason": _(booking.failure_reason) if booking.failure_reason else ""},
         code="hold_expired",
         refunded=refund is not None and refund.status == Refund.Status.SUCCEEDED,
         booking=booking.reference,
@@ -397,8 +421,14 @@ def cancel_event(*, event_id: int) -> Event:
         confirmed = Booking.objects.filter(event=event, status=Booking.Status.CONFIRMED).count()
         if confirmed:
             raise RuleBroken(
-                f"This event has {confirmed} confirmed booking{pluralize(confirmed)}; cancel and "
-                "refund them before cancelling the event.",
+                ngettext(
+                    "This event has %(count)s confirmed booking; cancel and refund it before "
+                    "cancelling the event.",
+                    "This event has %(count)s confirmed bookings; cancel and refund them before "
+                    "cancelling the event.",
+                    confirmed,
+                )
+                % {"count": confirmed},
                 code="event_has_bookings",
                 confirmed_bookings=confirmed,
             )

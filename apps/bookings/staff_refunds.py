@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.common import metrics
 from apps.common.errors import Conflict, InvalidRequest, NotFound, RuleBroken
@@ -46,7 +47,7 @@ def refund_tickets(*, reference: str, ticket_ids: list[int] | None, staff_user) 
         chosen = tickets if ticket_ids is None else [t for t in tickets if t.pk in set(ticket_ids)]
         if not chosen or (ticket_ids is not None and len(chosen) != len(set(ticket_ids))):
             raise InvalidRequest(
-                "Choose one or more valid tickets of this booking to cancel.",
+                _("Choose one or more valid tickets of this booking to cancel."),
                 code="tickets_not_cancellable",
             )
         whole = len(chosen) == len(tickets)
@@ -91,15 +92,16 @@ def lock_cancellable(reference: str, user=None) -> Booking:
         bookings = bookings.filter(user=user)
     booking = bookings.filter(reference=str(reference)).first()
     if booking is None:
-        raise NotFound("There is no such booking.", code="booking_not_found")
+        raise NotFound(_("There is no such booking."), code="booking_not_found")
     if booking.status != Booking.Status.CONFIRMED:
         raise Conflict(
-            f"This booking is {booking.get_status_display().lower()} and cannot be cancelled.",
+            _("This booking is %(status)s and cannot be cancelled.")
+            % {"status": booking.get_status_display().lower()},
             code="booking_not_cancellable",
         )
     if booking.event.starts_at <= timezone.now():
         raise RuleBroken(
-            "This event has already started; bookings can no longer be cancelled.",
+            _("This event has already started; bookings can no longer be cancelled."),
             code="event_started",
         )
     return booking

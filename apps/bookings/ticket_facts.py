@@ -4,6 +4,11 @@ zone (with the zone's abbreviation, since buyers travel), the place's one label,
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils import formats
+from django.utils.translation import pgettext
+
+from apps.common.money import format_money
+
 from .models import Booking, Ticket
 
 
@@ -12,14 +17,18 @@ def local_start(event) -> datetime:
 
 
 def when_label(event) -> str:
-    """e.g. "Saturday 5 December 2026, 20:00 CET". Zones without a letter abbreviation (the
+    """e.g. "Saturday 5 December 2026, 20:00 CET" ("Samstag, 5. Dezember 2026, 20:00 CET" in
+    German: the active language's names and order). Zones without a letter abbreviation (the
     tz database writes "-03" for São Paulo) get their name: "... 20:00 America/Sao_Paulo
     (UTC-03)"."""
     start = local_start(event)
     zone = start.tzname() or event.venue.time_zone
     if zone[0] in "+-":
         zone = f"{event.venue.time_zone} (UTC{zone})"
-    return f"{start:%A} {start.day} {start:%B %Y, %H:%M} {zone}"
+    day = formats.date_format(
+        start, pgettext("date filter format of an event's start on tickets", "l j F Y, H:i")
+    )
+    return f"{day} {zone}"
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ def ticket_facts(booking: Booking, tickets) -> list[TicketFacts]:
             when=when,
             venue=venue,
             place=ticket.event_seat.seat.label,
-            price=f"{ticket.price} {booking.currency}",
+            price=format_money(ticket.price, booking.currency),
             code=ticket.code,
         )
         for ticket in tickets

@@ -7,6 +7,8 @@ from io import BytesIO
 
 import segno
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
@@ -28,7 +30,8 @@ def booking_pdf(booking: Booking) -> bytes:
     tickets = valid_tickets(booking)
     if not tickets:
         raise Conflict(
-            f"Booking {booking.reference} has no valid tickets to download.",
+            _("Booking %(reference)s has no valid tickets to download.")
+            % {"reference": booking.reference},
             code="no_valid_tickets",
         )
     return render_tickets_pdf(ticket_facts(booking, tickets), title=pdf_title(booking))
@@ -48,7 +51,10 @@ def pdf_filename(booking: Booking) -> str:
 
 
 def pdf_title(booking: Booking) -> str:
-    return f"Tickets {booking.reference} — {booking.event.title}"
+    return _("Tickets %(reference)s — %(title)s") % {
+        "reference": booking.reference,
+        "title": booking.event.title,
+    }
 
 
 def render_tickets_pdf(tickets: list[TicketFacts], *, title: str) -> bytes:
@@ -69,11 +75,11 @@ def _draw_ticket(canvas: Canvas, ticket: TicketFacts, *, number: int, count: int
     canvas.setFont("Helvetica-Bold", 22)
     canvas.drawString(MARGIN, y, _fit(canvas, ticket.event_title, "Helvetica-Bold", 22, width))
     lines = [
-        ("When", ticket.when),
-        ("Where", ticket.venue),
-        ("Place", ticket.place),
-        ("Price", ticket.price),
-        ("Booking", ticket.reference),
+        (pgettext("ticket PDF label", "When"), ticket.when),
+        (pgettext("ticket PDF label", "Where"), ticket.venue),
+        (pgettext("ticket PDF label", "Place"), ticket.place),
+        (pgettext("ticket PDF label", "Price"), ticket.price),
+        (pgettext("ticket PDF label", "Booking"), ticket.reference),
     ]
     y -= 14 * mm
     for label, value in lines:
@@ -93,7 +99,11 @@ def _draw_ticket(canvas: Canvas, ticket: TicketFacts, *, number: int, count: int
     canvas.drawString(
         MARGIN,
         MARGIN,
-        f"Ticket {number} of {count}. Show this code at the entrance; it lets one person in once.",
+        _(
+            "Ticket %(number)s of %(count)s. Show this code at the entrance; it lets one person "
+            "in once."
+        )
+        % {"number": number, "count": count},
     )
     canvas.setFillGray(0)
 

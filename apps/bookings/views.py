@@ -15,17 +15,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.common import rate_limits
 from apps.common.errors import InvalidRequest, ShopError
+from apps.common.money import format_money
 from apps.common.views import or_404
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory.models import Hold
 from apps.payments.models import Payment
-from apps.payments.providers.base import CardDetails, get_provider
+from apps.payments.providers.base import CardDetails, card_error_message, get_provider
 
 from . import selectors, services, ticket_pdf
 from .models import Booking
@@ -48,7 +50,9 @@ def _render_checkout(
     last_failure = None
     failed = (Payment.Status.DECLINED, Payment.Status.FAILED)
     if error is None and booking is not None and booking.last_payment_status in failed:
-        last_failure = booking.last_payment_message or "The card was not charged."
+        last_failure = card_error_message(
+            booking.last_payment_code, booking.last_payment_message
+        ) or _("The card was not charged.")
     values = {k: request.POST.get(k, "") for k in ("exp_month", "exp_year", "name")}
     if not values["name"]:
         values["name"] = request.user.full_name
@@ -132,8 +136,11 @@ def _already_paid(request, booking):
     instead of a checkout that looks live."""
     messages.info(
         request,
-        f"You have already paid for these seats: here are your tickets (booking "
-        f"{booking.reference}). Nothing more was charged.",
+        _(
+            "You have already paid for these seats: here are your tickets (booking "
+            "%(reference)s). Nothing more was charged."
+        )
+        % {"reference": booking.reference},
     )
     return redirect("bookings:detail", reference=booking.reference)
 
@@ -170,7 +177,7 @@ def checkout(request, hold_id):
             raise Http404(exc.detail) from None
         if exc.code in ("payment_in_progress", "idempotency_request_in_progress"):
             # The other click of a double click is charging the card; this page follows it.
-            messages.info(request, "Your payment is being processed…")
+            messages.info(request, _("Your payment is being processed…"))
             return redirect("bookings:checkout", hold_id=hold.id)
         hold = _get_hold(request.user, hold.id)
         # The page shows the problem and keeps the form (the hold stays on a decline or a
@@ -181,7 +188,7 @@ def checkout(request, hold_id):
             status=exc.status_code if exc.status_code < 500 else 200,
             error=exc.detail,
         )
-    messages.success(request, "Payment received. Enjoy the show!")
+    messages.success(request, _("Payment received. Enjoy the show!"))
     return redirect("bookings:detail", reference=booking.reference)
 
 
@@ -222,7 +229,10 @@ def booking_cancel(request, reference):
     else:
         messages.success(
             request,
-            f"Booking {booking.reference} is cancelled; {booking.total} {booking.currency} "
-            "will be refunded to your card.",
+            _("Booking %(reference)s is cancelled; %(amount)s will be refunded to your card.")
+            % {
+                "reference": booking.reference,
+                "amount": format_money(booking.total, booking.currency),
+            },
         )
     return redirect(reverse("bookings:list"))

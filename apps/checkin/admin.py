@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from apps.common.admin import ReadOnlyModelAdmin
 
@@ -15,10 +16,10 @@ class CheckInAdmin(ReadOnlyModelAdmin):
     date_hierarchy = "checked_in_at"
     ordering = ("-checked_in_at",)
 
-    @admin.display(description="event", ordering="ticket__booking__event__starts_at")
+    @admin.display(description=gettext_lazy("event"), ordering="ticket__booking__event__starts_at")
     def event(self, check_in):
         return check_in.ticket.booking.event
 
-    @admin.display(description="place")
+    @admin.display(description=gettext_lazy("place"))
     def place(self, check_in):
         return check_in.ticket.event_seat.seat.label

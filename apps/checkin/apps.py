@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class CheckinConfig(AppConfig):
     name = "apps.checkin"
     label = "checkin"
-    verbose_name = "Check-in"
+    verbose_name = gettext_lazy("Check-in")

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+
 from .selectors import local_time
 from .services import Admission
 
@@ -6,7 +8,7 @@ def admission_document(admission: Admission) -> dict:
     when = local_time(admission.checked_in_at, admission.zone)
     return {
         "result": "admitted",
-        "detail": f"Admitted: {admission.place}.",
+        "detail": _("Admitted: %(place)s.") % {"place": admission.place},
         "event": admission.event_id,
         "place": admission.place,
         "door": admission.door,

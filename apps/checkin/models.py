@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 
 class CheckIn(models.Model):
@@ -9,22 +11,38 @@ class CheckIn(models.Model):
     in the same instant admit it once, whatever the code does (the second insert fails)."""
 
     ticket = models.OneToOneField(
-        "bookings.Ticket", on_delete=models.PROTECT, related_name="check_in"
+        "bookings.Ticket",
+        on_delete=models.PROTECT,
+        related_name="check_in",
+        verbose_name=_("ticket"),
     )
-    door = models.CharField(max_length=40, help_text="The entrance that scanned it, e.g. north.")
-    checked_in_at = models.DateTimeField(db_default=Now(), db_index=True)
+    door = models.CharField(
+        max_length=40,
+        help_text=_("The entrance that scanned it, e.g. north."),
+        verbose_name=_("door"),
+    )
+    checked_in_at = models.DateTimeField(
+        db_default=Now(), db_index=True, verbose_name=_("checked in at")
+    )
     checked_in_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("checked in by"),
     )
 
     class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
         ordering = ["-checked_in_at"]
-        verbose_name = "check-in"
         # Door stewards (the "Door" staff group) have this and nothing else.
-        permissions = [("check_in_ticket", "Can check tickets in at the door")]
+        permissions = [("check_in_ticket", _("Can check tickets in at the door"))]
         constraints = [
             models.CheckConstraint(condition=Q(door__regex=r"\S"), name="checkin_door_named"),
         ]
 
     def __str__(self):
-        return f"ticket {self.ticket_id} at {self.door}"
+        return gettext("ticket %(ticket)s at %(door)s") % {
+            "ticket": self.ticket_id,
+            "door": self.door,
+        }

@@ -1,12 +1,14 @@
 """Reads for the door and for the sales dashboard."""
 
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from apps.common.errors import NotFound
+from apps.common.venue_time import format_local
 from apps.events.models import Event
 
 from .models import CheckIn
@@ -19,7 +21,7 @@ DOOR_EVENTS_LISTED = 20
 def event_at_the_door(event_id) -> Event:
     event = Event.objects.select_related("venue").filter(pk=event_id).first()
     if event is None:
-        raise NotFound("There is no such event.", code="event_not_found")
+        raise NotFound(_("There is no such event."), code="event_not_found")
     return event
 
 
@@ -34,8 +36,11 @@ def events_for_the_door(now=None) -> list[Event]:
 
 
 def local_time(moment: datetime, zone: str) -> str:
-    """A moment as the venue's clock shows it, with the zone's abbreviation: 14 Mar 20:05 CET."""
-    return moment.astimezone(ZoneInfo(zone)).strftime("%d %b %H:%M %Z").lstrip("0")
+    """A moment as the venue's clock shows it, with the zone's abbreviation, in the active
+    language: 14 Mar 20:05 CET, 14. Mär 20:05 CET."""
+    return format_local(
+        moment, zone, pgettext("date filter format of a check-in time", "j M H:i T")
+    )
 
 
 def check_in_counts(event_id: int) -> dict:

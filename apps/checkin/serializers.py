@@ -1,6 +1,7 @@
 """The scanner API's request and answers as the schema describes them."""
 
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from apps.common.parsing import AsciiIntegerField
@@ -11,7 +12,7 @@ MAX_ID = 2**63 - 1
 # A camera reads whatever QR code is held up to it (a web address, a boarding pass): anything up
 # to this long gets an answer ("not a ticket"), not a complaint about its length.
 MAX_SCANNED_LENGTH = 200
-_NOT_BLANK = RegexValidator(r"\S", message="This field may not be blank.")
+_NOT_BLANK = RegexValidator(r"\S", message=_("This field may not be blank."))
 
 
 class ScanSerializer(serializers.Serializer):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from apps.bookings import selectors as bookings_selectors
 from apps.bookings.models import Booking, Ticket
@@ -57,11 +58,11 @@ def _admit(*, event_id, code, door, user) -> Admission:
     code = (code or "").strip()
     if not code or len(code) > MAX_CODE_LENGTH:
         # No ticket has such a code: the same answer as any other stranger's code.
-        raise NotFound("This code is not a ticket.", code="unknown_code")
+        raise NotFound(_("This code is not a ticket."), code="unknown_code")
     with transaction.atomic(durable=True):
         ticket = bookings_selectors.ticket_at_the_door(code, lock=True)
         if ticket is None:
-            raise NotFound("This code is not a ticket.", code="unknown_code")
+            raise NotFound(_("This code is not a ticket."), code="unknown_code")
         _check_ticket(ticket, event)
         check_in = _first_or_existing(ticket, door, user)
     return Admission(
@@ -76,11 +77,8 @@ def _admit(*, event_id, code, door, user) -> Admission:
 def _door(door) -> str:
     door = (door or "").strip() if isinstance(door, str) else ""
     if not door or len(door) > MAX_DOOR_LENGTH:
-        raise InvalidRequest(
-            f"Name the door in 1 to {MAX_DOOR_LENGTH} characters.",
-            code="validation_error",
-            fields={"door": [f"Name the door in 1 to {MAX_DOOR_LENGTH} characters."]},
-        )
+        message = _("Name the door in 1 to %(max)s characters.") % {"max": MAX_DOOR_LENGTH}
+        raise InvalidRequest(message, code="validation_error", fields={"door": [message]})
     return door
 
 
@@ -89,12 +87,15 @@ def _check_ticket(ticket: Ticket, event) -> None:
     if booking.event_id != event.pk:
         other = booking.event
         raise RuleBroken(
-            f"This ticket is for another event: {other.title}, "
-            f"{selectors.local_time(other.starts_at, other.venue.time_zone)}.",
+            _("This ticket is for another event: %(event)s, %(starts_at)s.")
+            % {
+                "event": other.title,
+                "starts_at": selectors.local_time(other.starts_at, other.venue.time_zone),
+            },
             code="wrong_event",
         )
     if ticket.status != Ticket.Status.VALID or booking.status != Booking.Status.CONFIRMED:
-        raise Gone("This ticket was cancelled.", code="ticket_cancelled")
+        raise Gone(_("This ticket was cancelled."), code="ticket_cancelled")
 
 
 def _first_or_existing(ticket: Ticket, door: str, user) -> CheckIn:
@@ -108,7 +109,7 @@ def _first_or_existing(ticket: Ticket, door: str, user) -> CheckIn:
             existing = CheckIn.objects.get(ticket=ticket)
     when = selectors.local_time(existing.checked_in_at, ticket.booking.event.venue.time_zone)
     raise Conflict(
-        f"Already checked in at {when}, door {existing.door}.",
+        _("Already checked in at %(when)s, door %(door)s.") % {"when": when, "door": existing.door},
         code="already_checked_in",
         checked_in_at=existing.checked_in_at.isoformat(),
         checked_in_at_local=when,

@@ -19,12 +19,13 @@ class ReadOnlyModelAdmin(admin.ModelAdmin):
         return False
 
 
-def venue_clock_column(field: str, description: str, venue: str = "event.venue"):
+def venue_clock_column(field: str, description, venue: str = "event.venue"):
     """An admin column (or read-only field) showing the datetime `field` on the venue's clock
-    with its zone; `venue` is the path from the row to its venue (select it with the rows)."""
+    with its zone; `venue` is the path from the row to its venue (select it with the rows).
+    `description` is the column's whole title, a lazy translation that says "venue's clock"."""
     venue_of = attrgetter(venue)
 
-    @admin.display(description=f"{description} (venue's clock)", ordering=field)
+    @admin.display(description=description, ordering=field)
     def column(model_admin, obj):
         return format_local(getattr(obj, field), venue_of(obj))
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder as DRFJSONEncoder
 
@@ -76,7 +77,7 @@ def _answer_from(stored_fingerprint, fingerprint, completed, status, body) -> Re
     """What a request gets for a key another request already has."""
     if stored_fingerprint != fingerprint:
         raise RuleBroken(
-            "This Idempotency-Key was already used for a different request.",
+            gettext("This Idempotency-Key was already used for a different request."),
             code="idempotency_key_reused",
         )
     if completed:
@@ -85,7 +86,7 @@ def _answer_from(stored_fingerprint, fingerprint, completed, status, body) -> Re
         response["Idempotent-Replayed"] = "true"
         return response
     raise Conflict(
-        "A request with this Idempotency-Key is still being processed.",
+        gettext("A request with this Idempotency-Key is still being processed."),
         code="idempotency_request_in_progress",
         retryable=True,
     )
@@ -121,7 +122,9 @@ class _DatabaseRecord:
                     existing.response_body,
                 )
             IdempotencyKey.objects.filter(pk=existing.pk, status=existing.status).delete()
-        raise Conflict("Please retry.", code="idempotency_request_in_progress", retryable=True)
+        raise Conflict(
+            gettext("Please retry."), code="idempotency_request_in_progress", retryable=True
+        )
 
     def complete(self, response, body: str) -> None:
         sql = _COMPLETE_SQL.format(json="::jsonb" if connection.vendor == "postgresql" else "")
@@ -194,7 +197,8 @@ def idempotent(handler=None, *, durable: bool = True):
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
             raise InvalidRequest(
-                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} characters.",
+                gettext("Idempotency-Key must be 1 to %(max)s characters.")
+                % {"max": MAX_KEY_LENGTH},
                 code="invalid_idempotency_key",
             )
         record = _claim(request.user, key, request_fingerprint(request), request, durable)

@@ -4,6 +4,8 @@ import uuid
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from .logging import request_id_var
 
@@ -50,15 +52,23 @@ class ApiRequestLimitsMiddleware:
                 return refusal
         return self.get_response(request)
 
+    @classmethod
+    def _refusal(cls, request):
+        # This runs before LocaleMiddleware (see MIDDLEWARE): the refusal picks the caller's
+        # language itself, the same way (the cookie, else Accept-Language).
+        with translation.override(translation.get_language_from_request(request)):
+            return cls._refusal_in_language(request)
+
     @staticmethod
-    def _refusal(request):
+    def _refusal_in_language(request):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         length = request.META.get("CONTENT_LENGTH") or ""
         if limit is not None and length.isascii() and length.isdigit() and int(length) > limit:
             return JsonResponse(
                 {
                     "code": "request_too_large",
-                    "detail": f"The request body is larger than {limit} bytes.",
+                    "detail": _("The request body is larger than %(limit)s bytes.")
+                    % {"limit": limit},
                 },
                 status=413,
             )
@@ -67,7 +77,8 @@ class ApiRequestLimitsMiddleware:
             return JsonResponse(
                 {
                     "code": "uri_too_long",
-                    "detail": f"The address is longer than {MAX_API_URL_LENGTH} characters.",
+                    "detail": _("The address is longer than %(limit)s characters.")
+                    % {"limit": MAX_API_URL_LENGTH},
                 },
                 status=414,
             )

@@ -1,3 +1,5 @@
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
@@ -10,7 +12,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
 
     page_size_query_param = "page_size"
     max_page_size = 100
-    invalid_page_message = "There is no page {page_number}."
+    invalid_page_message = gettext_lazy("There is no page {page_number}.")
 
     def get_page_number(self, request, paginator):
         raw = request.query_params.get(self.page_query_param, "")
@@ -20,7 +22,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
             return paginator.num_pages
         number = ascii_int(raw)
         if number is None or number < 1:
-            raise ValidationError({self.page_query_param: ["A page number from 1."]})
+            raise ValidationError({self.page_query_param: [_("A page number from 1.")]})
         return number
 
     def get_page_size(self, request):
@@ -30,7 +32,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
         size = ascii_int(raw)
         if size is None or not 1 <= size <= self.max_page_size:
             raise ValidationError(
-                {self.page_size_query_param: [f"A whole number from 1 to {self.max_page_size}."]}
+                {
+                    self.page_size_query_param: [
+                        _("A whole number from 1 to %(max)s.") % {"max": self.max_page_size}
+                    ]
+                }
             )
         return size
 

@@ -6,6 +6,8 @@ Django's own limit never applied)."""
 import json
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework.utils.json import strict_constant
@@ -19,7 +21,7 @@ MAX_DEPTH = 32
 class RequestTooLarge(ShopError):
     status_code = 413
     code = "request_too_large"
-    default_detail = "The request body is too large."
+    default_detail = gettext_lazy("The request body is too large.")
 
 
 def _depth(data) -> int:
@@ -38,20 +40,26 @@ def _depth(data) -> int:
     return deepest
 
 
+def _nested_too_deep() -> str:
+    return _("JSON nested deeper than %(depth)s levels.") % {"depth": MAX_DEPTH}
+
+
 class BoundedJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         raw = stream.read(limit + 1) if limit is not None else stream.read()
         if limit is not None and len(raw) > limit:
-            raise RequestTooLarge(f"The request body is larger than {limit} bytes.")
+            raise RequestTooLarge(
+                _("The request body is larger than %(limit)s bytes.") % {"limit": limit}
+            )
         encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
             data = json.loads(raw.decode(encoding), parse_constant=strict_constant)
         except RecursionError:
-            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.") from None
+            raise ParseError(_nested_too_deep()) from None
         except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
-            raise ParseError(f"JSON parse error - {exc}") from None
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": exc}) from None
         # Only a body with many brackets can nest deeply: the walk is for those alone.
         if raw.count(b"[") + raw.count(b"{") > MAX_DEPTH and _depth(data) > MAX_DEPTH:
-            raise ParseError(f"JSON nested deeper than {MAX_DEPTH} levels.")
+            raise ParseError(_nested_too_deep())
         return data

@@ -1,5 +1,6 @@
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from .errors import NotFound
 
@@ -15,7 +16,7 @@ def bad_request(request, exception=None, message: str = ""):
     pages' refusals of input they cannot read: JSON for API clients, a page for browsers."""
     if _is_api(request):
         return JsonResponse(
-            {"code": "bad_request", "detail": message or "The request could not be read."},
+            {"code": "bad_request", "detail": message or _("The request could not be read.")},
             status=400,
         )
     return render(request, "400.html", {"message": message}, status=400)
@@ -24,7 +25,7 @@ def bad_request(request, exception=None, message: str = ""):
 def page_not_found(request, exception=None):
     if _is_api(request):
         return JsonResponse(
-            {"code": "not_found", "detail": "There is no API endpoint at this address."},
+            {"code": "not_found", "detail": _("There is no API endpoint at this address.")},
             status=404,
         )
     return render(request, "404.html", status=404)
@@ -35,7 +36,7 @@ def server_error(request):
         return JsonResponse(
             {
                 "code": "server_error",
-                "detail": "Something went wrong on our side; please try again.",
+                "detail": _("Something went wrong on our side; please try again."),
                 "request_id": getattr(request, "request_id", None),
             },
             status=500,

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_delete, post_save
+from django.utils.translation import gettext_lazy
 
 
 def _forget_saved_event(sender, instance, **kwargs):
@@ -11,6 +12,7 @@ def _forget_saved_event(sender, instance, **kwargs):
 class EventsConfig(AppConfig):
     name = "apps.events"
     label = "events"
+    verbose_name = gettext_lazy("Events")
 
     def ready(self):
         from .models import Event

@@ -7,6 +7,8 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.models import TimeStampedModel
 
@@ -18,22 +20,27 @@ def _time_zones() -> frozenset[str]:
 
 def validate_time_zone(value: str) -> None:
     if value not in _time_zones():
-        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. Europe/Berlin).")
+        raise ValidationError(
+            gettext("'%(value)s' is not an IANA time zone (e.g. Europe/Berlin).") % {"value": value}
+        )
 
 
 class Venue(TimeStampedModel):
-    name = models.CharField(max_length=200)
-    city = models.CharField(max_length=100, db_index=True)
-    address = models.CharField(max_length=300, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("name"))
+    city = models.CharField(max_length=100, db_index=True, verbose_name=_("city"))
+    address = models.CharField(max_length=300, blank=True, verbose_name=_("address"))
     # Every time a buyer or staff member sees for an event at this venue is in this zone.
     time_zone = models.CharField(
         max_length=64,
         default="UTC",
         validators=[validate_time_zone],
-        help_text="IANA time zone of the venue, e.g. Europe/Berlin.",
+        help_text=_("IANA time zone of the venue, e.g. Europe/Berlin."),
+        verbose_name=_("time zone"),
     )
 
     class Meta:
+        verbose_name = _("venue")
+        verbose_name_plural = _("venues")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["name", "city"], name="venue_unique_name_city"),
@@ -49,42 +56,64 @@ class Venue(TimeStampedModel):
 
 class Event(TimeStampedModel):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ON_SALE = "on_sale", "On sale"
-        CANCELLED = "cancelled", "Cancelled"
+        DRAFT = "draft", _("Draft")
+        ON_SALE = "on_sale", _("On sale")
+        # An event is called off ("abgesagt"), a booking cancelled ("storniert").
+        CANCELLED = "cancelled", pgettext_lazy("event status", "Cancelled")
 
-    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="events")
-    title = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=220, unique=True)
-    description = models.TextField(blank=True)
-    starts_at = models.DateTimeField(db_index=True)
-    sales_start = models.DateTimeField(null=True, blank=True, help_text="Empty: on publishing.")
-    sales_end = models.DateTimeField(null=True, blank=True, help_text="Empty: when it starts.")
+    venue = models.ForeignKey(
+        Venue, on_delete=models.PROTECT, related_name="events", verbose_name=_("venue")
+    )
+    title = models.CharField(max_length=200, verbose_name=_("title"))
+    slug = models.SlugField(max_length=220, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    starts_at = models.DateTimeField(db_index=True, verbose_name=_("starts at"))
+    sales_start = models.DateTimeField(
+        null=True, blank=True, help_text=_("Empty: on publishing."), verbose_name=_("sales start")
+    )
+    sales_end = models.DateTimeField(
+        null=True, blank=True, help_text=_("Empty: when it starts."), verbose_name=_("sales end")
+    )
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+        max_length=20,
+        choices=Status.choices,
+        default=Status.DRAFT,
+        db_index=True,
+        verbose_name=_("status"),
     )
     hold_minutes = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1)], help_text="How long a hold keeps seats."
+        default=10,
+        validators=[MinValueValidator(1)],
+        help_text=_("How long a hold keeps seats."),
+        verbose_name=_("hold minutes"),
     )
     max_seats_per_order = models.PositiveSmallIntegerField(
-        default=8, validators=[MinValueValidator(1)]
+        default=8, validators=[MinValueValidator(1)], verbose_name=_("max seats per order")
     )
     max_tickets_per_buyer = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1)],
-        help_text="Tickets one buyer may have for this event across all their orders. "
-        "Empty: the seats per order.",
+        help_text=_(
+            "Tickets one buyer may have for this event across all their orders. "
+            "Empty: the seats per order."
+        ),
+        verbose_name=_("max tickets per buyer"),
     )
     currency = models.CharField(
-        max_length=3, default="EUR", validators=[RegexValidator(r"^[A-Z]{3}$")]
+        max_length=3,
+        default="EUR",
+        validators=[RegexValidator(r"^[A-Z]{3}$")],
+        verbose_name=_("currency"),
     )
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
     # Whether buyers need a waiting-room pass to hold seats. The room itself (rate, opening,
     # pass lifetime) is apps.waitingroom's; this flag is here because the hold path reads it
     # with the event's sale facts, at no extra cost. Written only by
     # events.services.set_waiting_room, which the waiting room's services call.
-    waiting_room = models.BooleanField(default=False, editable=False)
+    waiting_room = models.BooleanField(
+        default=False, editable=False, verbose_name=_("waiting room")
+    )
 
     def sells_at(self, moment) -> bool:
         """The sale rule: on sale, and `moment` inside the sales window (which ends when the
@@ -98,6 +127,8 @@ class Event(TimeStampedModel):
         )
 
     class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         ordering = ["starts_at", "id"]
         constraints = [
             models.CheckConstraint(
@@ -117,7 +148,7 @@ class Event(TimeStampedModel):
                 | Q(sales_end__isnull=True)
                 | Q(sales_end__gt=F("sales_start")),
                 name="event_sales_window_ordered",
-                violation_error_message="Sales must end after they start.",
+                violation_error_message=_("Sales must end after they start."),
             ),
         ]
 
@@ -133,19 +164,27 @@ class Event(TimeStampedModel):
 
 
 class PriceTier(models.Model):
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="price_tiers")
-    name = models.CharField(max_length=100)
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="price_tiers", verbose_name=_("event")
+    )
+    name = models.CharField(max_length=100, verbose_name=_("name"))
     price = models.DecimalField(
-        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        verbose_name=_("price"),
     )
     colour = models.CharField(
         max_length=7,
         default="#3b82f6",
         validators=[RegexValidator(r"^#[0-9a-fA-F]{6}$")],
-        help_text="Colour of these seats on the seat map, e.g. #3b82f6.",
+        help_text=_("Colour of these seats on the seat map, e.g. #3b82f6."),
+        verbose_name=_("colour"),
     )
 
     class Meta:
+        verbose_name = _("price tier")
+        verbose_name_plural = _("price tiers")
         ordering = ["-price", "name"]
         constraints = [
             models.UniqueConstraint(fields=["event", "name"], name="pricetier_unique_name"),
@@ -164,23 +203,37 @@ class TierAssignment(models.Model):
     place of one event (a seat has one price) and so that staff edit assignments on the event's
     own page."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="tier_assignments")
-    price_tier = models.ForeignKey(PriceTier, on_delete=models.CASCADE, related_name="assignments")
-    section = models.CharField(max_length=50)
-    row = models.CharField(max_length=10, blank=True, help_text="Empty: the whole section.")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, related_name="tier_assignments", verbose_name=_("event")
+    )
+    price_tier = models.ForeignKey(
+        PriceTier,
+        on_delete=models.CASCADE,
+        related_name="assignments",
+        verbose_name=_("price tier"),
+    )
+    section = models.CharField(max_length=50, verbose_name=_("section"))
+    row = models.CharField(
+        max_length=10, blank=True, help_text=_("Empty: the whole section."), verbose_name=_("row")
+    )
 
     class Meta:
+        verbose_name = _("tier assignment")
+        verbose_name_plural = _("tier assignments")
         ordering = ["section", "row"]
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "section", "row"],
                 name="tierassignment_one_tier_per_place",
-                violation_error_message="This section/row already has a price tier.",
+                violation_error_message=_("This section/row already has a price tier."),
             ),
         ]
 
     def __str__(self):
-        where = f"{self.section} row {self.row}" if self.row else f"{self.section} (all rows)"
+        if self.row:
+            where = gettext("%(section)s row %(row)s") % {"section": self.section, "row": self.row}
+        else:
+            where = gettext("%(section)s (all rows)") % {"section": self.section}
         return f"{where} → {self.price_tier.name}"
 
     def clean(self):
@@ -189,4 +242,4 @@ class TierAssignment(models.Model):
             and self.price_tier_id is not None
             and self.price_tier.event_id != self.event_id
         ):
-            raise ValidationError({"price_tier": "Choose a price tier of this event."})
+            raise ValidationError({"price_tier": gettext("Choose a price tier of this event.")})

@@ -9,6 +9,7 @@ re-reads the event's status, so a hold that slips in just after a cancellation n
 sale."""
 
 from django.db import connection
+from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFound
 from apps.common.process_cache import MISSING, ProcessCache
@@ -42,7 +43,7 @@ def sale_facts(event_id) -> Event:
     try:
         event = Event.objects.only(*SALE_FACT_FIELDS).get(pk=event_id)
     except (Event.DoesNotExist, ValueError, TypeError):
-        raise NotFound("There is no such event.", code="event_not_found") from None
+        raise NotFound(_("There is no such event."), code="event_not_found") from None
     return _facts.set(event.pk, event)
 
 

@@ -7,6 +7,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFound, RuleBroken
 
@@ -24,7 +25,7 @@ def get_event(event_id, *, lock: bool = False) -> Event:
     try:
         return queryset.get(pk=event_id)
     except (Event.DoesNotExist, ValueError, TypeError):
-        raise NotFound("There is no such event.", code="event_not_found") from None
+        raise NotFound(_("There is no such event."), code="event_not_found") from None
 
 
 def tier_resolver(event: Event):
@@ -32,7 +33,7 @@ def tier_resolver(event: Event):
     tier beats its section's; places without one get the cheapest tier."""
     tiers = list(event.price_tiers.all())
     if not tiers:
-        raise RuleBroken("Add at least one price tier before publishing.", code="no_price_tiers")
+        raise RuleBroken(_("Add at least one price tier before publishing."), code="no_price_tiers")
     cheapest = min(tiers, key=lambda t: (t.price, t.pk))
     by_row, by_section = {}, {}
     # price_tier__event guards against an assignment pointing at another event's tier.
@@ -52,11 +53,11 @@ def lock_event_to_publish(event_id) -> Event:
     """Row-locks a draft event that may go on sale, in the caller's transaction."""
     event = get_event(event_id, lock=True)
     if event.status == Event.Status.ON_SALE:
-        raise RuleBroken("This event is already on sale.", code="already_published")
+        raise RuleBroken(_("This event is already on sale."), code="already_published")
     if event.status == Event.Status.CANCELLED:
-        raise RuleBroken("A cancelled event cannot be published.", code="event_cancelled")
+        raise RuleBroken(_("A cancelled event cannot be published."), code="event_cancelled")
     if event.starts_at <= timezone.now():
-        raise RuleBroken("This event has already started.", code="event_started")
+        raise RuleBroken(_("This event has already started."), code="event_started")
     return event
 
 
@@ -76,7 +77,7 @@ def lock_event_to_cancel(event_id) -> Event:
     """Row-locks an event that may be cancelled, in the caller's transaction."""
     event = get_event(event_id, lock=True)
     if event.status == Event.Status.CANCELLED:
-        raise RuleBroken("This event is already cancelled.", code="already_cancelled")
+        raise RuleBroken(_("This event is already cancelled."), code="already_cancelled")
     return event
 
 

@@ -2,9 +2,12 @@ from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.db.models.functions import Now
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.common.admin import ReadOnlyModelAdmin, venue_clock_column
 from apps.common.errors import ShopError
+from apps.common.money import format_money
 from apps.events.models import PriceTier
 from apps.inventory.seats import set_seat_price_tier
 
@@ -42,12 +45,12 @@ class EventSeatAdmin(admin.ModelAdmin):
     list_select_related = ("event__venue", "seat", "price_tier")
     fields = ("event", "seat", "price_tier", "status", "hold", "held")
     readonly_fields = ("event", "seat", "status", "hold", "held")
-    held = venue_clock_column("held_until", "held until")
+    held = venue_clock_column("held_until", gettext_lazy("held until (venue's clock)"))
 
-    @admin.display(description="price tier", ordering="price_tier__price")
+    @admin.display(description=gettext_lazy("price tier"), ordering="price_tier__price")
     def tier(self, event_seat):
         tier = event_seat.price_tier
-        return f"{tier.name} ({tier.price} {event_seat.event.currency})"
+        return f"{tier.name} ({format_money(tier.price, event_seat.event.currency)})"
 
     def has_add_permission(self, request):
         return False
@@ -87,7 +90,9 @@ class EventSeatAdmin(admin.ModelAdmin):
     def response_change(self, request, obj):
         refusal = getattr(request, "_event_seat_refusal", None)
         if refusal is not None:
-            self.message_user(request, f"Not changed: {refusal.detail}", messages.ERROR)
+            self.message_user(
+                request, _("Not changed: %(reason)s") % {"reason": refusal.detail}, messages.ERROR
+            )
             return redirect("admin:inventory_eventseat_change", obj.pk)
         return super().response_change(request, obj)
 
@@ -96,14 +101,14 @@ class EventSeatAdmin(admin.ModelAdmin):
 
 
 class HoldStateFilter(admin.SimpleListFilter):
-    title = "state"
+    title = gettext_lazy("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
         return [
-            ("live", "Active (not expired)"),
-            ("expired_unswept", "Active but past expiry (not swept yet)"),
-            ("ended", "Ended (released, expired, converted)"),
+            ("live", _("Active (not expired)")),
+            ("expired_unswept", _("Active but past expiry (not swept yet)")),
+            ("ended", _("Ended (released, expired, converted)")),
         ]
 
     def queryset(self, request, queryset):
@@ -128,9 +133,9 @@ class HoldAdmin(ReadOnlyModelAdmin):
     actions = ["release_selected"]
     readonly_fields = ("id", "event", "user", "status", "expires", "extensions", "created", "ended")
     fields = readonly_fields
-    expires = venue_clock_column("expires_at", "expires")
-    created = venue_clock_column("created_at", "created")
-    ended = venue_clock_column("ended_at", "ended")
+    expires = venue_clock_column("expires_at", gettext_lazy("expires (venue's clock)"))
+    created = venue_clock_column("created_at", gettext_lazy("created (venue's clock)"))
+    ended = venue_clock_column("ended_at", gettext_lazy("ended (venue's clock)"))
 
     def get_queryset(self, request):
         return (
@@ -139,7 +144,7 @@ class HoldAdmin(ReadOnlyModelAdmin):
             .annotate(live_seats=Count("event_seats", filter=Q(event_seats__status="held")))
         )
 
-    @admin.display(description="seats", ordering="live_seats")
+    @admin.display(description=gettext_lazy("seats"), ordering="live_seats")
     def seat_count(self, hold):
         return hold.live_seats
 
@@ -148,16 +153,26 @@ class HoldAdmin(ReadOnlyModelAdmin):
 
     # The admin offers, and accepts, the action only with the permission.
     @admin.action(
-        description="Release selected holds (seats go back on sale)", permissions=["release"]
+        description=gettext_lazy("Release selected holds (seats go back on sale)"),
+        permissions=["release"],
     )
     def release_selected(self, request, queryset):
         ids = list(queryset.filter(status=Hold.Status.ACTIVE).values_list("id", flat=True))
         released = release_holds_as_staff(hold_ids=ids, staff_user=request.user)
         skipped = queryset.count() - released
-        self.message_user(request, f"Released {released} hold(s).", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("Released %(n)s hold.", "Released %(n)s holds.", released) % {"n": released},
+            messages.SUCCESS,
+        )
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} hold(s) had already ended and were left alone.",
+                ngettext(
+                    "%(n)s hold had already ended and was left alone.",
+                    "%(n)s holds had already ended and were left alone.",
+                    skipped,
+                )
+                % {"n": skipped},
                 messages.WARNING,
             )

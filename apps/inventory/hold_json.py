@@ -9,6 +9,7 @@ tests hold each pair to the same shapes and rules."""
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.common.parsing import is_ascii_integer
@@ -21,21 +22,26 @@ _HOLD_FIELDS = {"event", "seats", "quantity", "section", "area", "price_tier"}
 
 def _integer(value, minimum: int, maximum: int | None = None) -> tuple[int | None, str | None]:
     if isinstance(value, bool) or not isinstance(value, int | str | float):
-        return None, "A valid integer is required."
+        return None, _("A valid integer is required.")
     if isinstance(value, str):
         if not is_ascii_integer(value):  # "٢" and "²": ASCII digits only
-            return None, "A valid integer is required."
+            return None, _("A valid integer is required.")
         value = _DECIMAL_ZEROS.sub("", value)  # "5.0" is 5, as DRF reads it
     try:
         number = int(value) if not isinstance(value, float) or value.is_integer() else None
     except ValueError:
         number = None
     if number is None:
-        return None, "A valid integer is required."
+        return None, _("A valid integer is required.")
+    # DRF's own messages, word for word: its fields say the same in every language.
     if number < minimum:
-        return None, f"Ensure this value is greater than or equal to {minimum}."
+        return None, _("Ensure this value is greater than or equal to {min_value}.").format(
+            min_value=minimum
+        )
     if maximum is not None and number > maximum:
-        return None, f"Ensure this value is less than or equal to {maximum}."
+        return None, _("Ensure this value is less than or equal to {max_value}.").format(
+            max_value=maximum
+        )
     return number, None
 
 
@@ -44,20 +50,24 @@ def parse_hold_request(data) -> dict:
     a ValidationError naming each field that is wrong."""
     if not isinstance(data, dict):
         raise serializers.ValidationError(
-            {"non_field_errors": ["Invalid data. Expected a dictionary."]}
+            {"non_field_errors": [_("Invalid data. Expected a dictionary.")]}
         )
     values, errors = {}, {}
     for name in _HOLD_FIELDS & data.keys():
         value = data[name]
         if value is None:
-            errors[name] = ["This field may not be null."]
+            errors[name] = [_("This field may not be null.")]
         elif name == "seats":
             if not isinstance(value, list):
-                errors[name] = ["Expected a list of items."]
+                errors[name] = [_("Expected a list of items.")]
             elif not value:
-                errors[name] = ["This list may not be empty."]
+                errors[name] = [_("This list may not be empty.")]
             elif len(value) > 100:
-                errors[name] = ["Ensure this field has no more than 100 elements."]
+                errors[name] = [
+                    _("Ensure this field has no more than {max_length} elements.").format(
+                        max_length=100
+                    )
+                ]
             else:
                 parsed = [_integer(item, 1) for item in value]
                 wrong = {str(i): [e] for i, (_, e) in enumerate(parsed) if e}
@@ -67,11 +77,15 @@ def parse_hold_request(data) -> dict:
                     values[name] = [number for number, _ in parsed]
         elif name in ("section", "area"):
             if isinstance(value, bool) or not isinstance(value, str | int | float):
-                errors[name] = ["Not a valid string."]
+                errors[name] = [_("Not a valid string.")]
             elif len(str(value).strip()) > 50:
-                errors[name] = ["Ensure this field has no more than 50 characters."]
+                errors[name] = [
+                    _("Ensure this field has no more than {max_length} characters.").format(
+                        max_length=50
+                    )
+                ]
             elif "\x00" in str(value):  # as DRF's CharField: PostgreSQL cannot compare it
-                errors[name] = ["Null characters are not allowed."]
+                errors[name] = [_("Null characters are not allowed.")]
             else:
                 values[name] = str(value).strip()
         else:
@@ -81,14 +95,14 @@ def parse_hold_request(data) -> dict:
             else:
                 values[name] = number
     if "event" not in data:
-        errors["event"] = ["This field is required."]
+        errors["event"] = [_("This field is required.")]
     if errors:
         raise serializers.ValidationError(errors)
     if ("seats" in values) == ("quantity" in values):
         raise serializers.ValidationError(
             {
                 "non_field_errors": [
-                    "Give either `seats` (event seat ids) or `quantity` (best available)."
+                    _("Give either `seats` (event seat ids) or `quantity` (best available).")
                 ]
             }
         )

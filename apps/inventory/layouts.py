@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.common.errors import InvalidRequest, RuleBroken
 from apps.events.models import Venue
@@ -46,35 +48,38 @@ def _layout_sections(venue: Venue, sections, section_count) -> list[str]:
     names = [s.strip() for s in (sections or []) if s and s.strip()]
     if names and section_count is not None:
         raise InvalidRequest(
-            "Give either section names or a number of sections, not both.",
-            fields={"section_count": ["Leave empty when you name the sections."]},
+            _("Give either section names or a number of sections, not both."),
+            fields={"section_count": [_("Leave empty when you name the sections.")]},
         )
     if section_count is not None:
         if section_count < 1 or section_count > MAX_SECTIONS:
+            most = {"most": MAX_SECTIONS}
             raise InvalidRequest(
-                f"The number of sections must be between 1 and {MAX_SECTIONS}.",
-                fields={"section_count": [f"Between 1 and {MAX_SECTIONS}."]},
+                _("The number of sections must be between 1 and %(most)s.") % most,
+                fields={"section_count": [_("Between 1 and %(most)s.") % most]},
             )
         # A count continues after the sections the venue already has (A, B exist: C, D, ...).
         taken = set(Seat.objects.filter(venue=venue).values_list("section", flat=True).distinct())
         free = (n for n in section_names(len(taken) + section_count) if n not in taken)
-        return [next(free) for _ in range(section_count)]
+        return [next(free) for _index in range(section_count)]
     if not names:
         raise InvalidRequest(
-            "Give at least one section name, or a number of sections.",
-            fields={"sections": ["Required unless you give a number of sections."]},
+            _("Give at least one section name, or a number of sections."),
+            fields={"sections": [_("Required unless you give a number of sections.")]},
         )
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
+        names_repeated = {"names": ", ".join(repeated)}
         raise InvalidRequest(
-            "Section names must be different; repeated: " + ", ".join(repeated) + ".",
-            fields={"sections": ["Repeated: " + ", ".join(repeated) + "."]},
+            _("Section names must be different; repeated: %(names)s.") % names_repeated,
+            fields={"sections": [_("Repeated: %(names)s.") % names_repeated]},
         )
     too_long = [n for n in names if len(n) > SECTION_NAME_MAX]
     if too_long:
+        most = {"most": SECTION_NAME_MAX, "name": too_long[0][:20]}
         raise InvalidRequest(
-            f"Section names can have at most {SECTION_NAME_MAX} characters.",
-            fields={"sections": [f"At most {SECTION_NAME_MAX} characters: {too_long[0][:20]}…"]},
+            _("Section names can have at most %(most)s characters.") % most,
+            fields={"sections": [_("At most %(most)s characters: %(name)s…") % most]},
         )
     return names
 
@@ -94,11 +99,11 @@ def generate_seat_layout(
     Sections are either named, or counted (named A, B, C, ... after the names already used)."""
     bad = {}
     if rows is None or rows < 1:
-        bad["rows"] = ["At least 1."]
+        bad["rows"] = [_("At least 1.")]
     if seats_per_row is None or seats_per_row < 1:
-        bad["seats_per_row"] = ["At least 1."]
+        bad["seats_per_row"] = [_("At least 1.")]
     if bad:
-        raise InvalidRequest("Rows and seats per row must be at least 1.", fields=bad)
+        raise InvalidRequest(_("Rows and seats per row must be at least 1."), fields=bad)
     # Serialises layout changes of one venue, so that two staff members (or a double-clicked
     # button) cannot both pass the checks below and collide on the unique seat constraint.
     Venue.objects.select_for_update().filter(pk=venue.pk).values_list("pk", flat=True).first()
@@ -106,18 +111,27 @@ def generate_seat_layout(
     total = len(names) * rows * seats_per_row
     if total > MAX_LAYOUT_SEATS:
         raise InvalidRequest(
-            f"A layout of {total} seats is larger than {MAX_LAYOUT_SEATS}.", code="layout_too_large"
+            ngettext(
+                "A layout of %(total)s seat is larger than %(most)s.",
+                "A layout of %(total)s seats is larger than %(most)s.",
+                total,
+            )
+            % {"total": total, "most": MAX_LAYOUT_SEATS},
+            code="layout_too_large",
         )
     existing = sorted(
         set(Seat.objects.filter(venue=venue, section__in=names).values_list("section", flat=True))
     )
     if existing:
+        names_existing = {"names": ", ".join(existing)}
         raise RuleBroken(
-            "This venue already has seats in section "
-            + ", ".join(existing)
-            + "; pick new section names or delete those seats first.",
+            _(
+                "This venue already has seats in section %(names)s; "
+                "pick new section names or delete those seats first."
+            )
+            % names_existing,
             code="sections_exist",
-            fields={"sections": ["Already exists: " + ", ".join(existing) + "."]},
+            fields={"sections": [_("Already exists: %(names)s.") % names_existing]},
         )
     existing_right = Seat.objects.filter(venue=venue).aggregate(right=Max("x"))["right"]
     x_origin = 0.0 if existing_right is None else existing_right + SECTION_GAP
@@ -161,21 +175,23 @@ def add_standing_area(*, venue: Venue, name: str, capacity: int) -> StandingArea
     that publishing numbers them one after another (apps.inventory.seats.create_event_seats)."""
     name = (name or "").strip()
     if not name or len(name) > SECTION_NAME_MAX:
+        most = {"most": SECTION_NAME_MAX}
         raise InvalidRequest(
-            f"Give the area a name of at most {SECTION_NAME_MAX} characters.",
-            fields={"name": [f"Required, at most {SECTION_NAME_MAX} characters."]},
+            _("Give the area a name of at most %(most)s characters.") % most,
+            fields={"name": [_("Required, at most %(most)s characters.") % most]},
         )
     if capacity is None or not 1 <= capacity <= MAX_AREA_CAPACITY:
         raise InvalidRequest(
-            f"The capacity must be between 1 and {MAX_AREA_CAPACITY}.",
-            fields={"capacity": [f"Between 1 and {MAX_AREA_CAPACITY}."]},
+            _("The capacity must be between 1 and %(most)s.") % {"most": MAX_AREA_CAPACITY},
+            fields={"capacity": [_("Between 1 and %(most)s.") % {"most": MAX_AREA_CAPACITY}]},
         )
     Venue.objects.select_for_update().filter(pk=venue.pk).values_list("pk", flat=True).first()
     if Seat.objects.filter(venue=venue, section=name).exists():
         raise RuleBroken(
-            f"This venue already has a section or area named {name}; pick another name.",
+            _("This venue already has a section or area named %(name)s; pick another name.")
+            % {"name": name},
             code="sections_exist",
-            fields={"name": [f"Already exists: {name}."]},
+            fields={"name": [_("Already exists: %(names)s.") % {"names": name}]},
         )
     existing_right = Seat.objects.filter(venue=venue).aggregate(right=Max("x"))["right"]
     x = 0.0 if existing_right is None else existing_right + SECTION_GAP

@@ -3,6 +3,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.models import TimeStampedModel
 
@@ -10,19 +12,23 @@ from apps.common.models import TimeStampedModel
 class Seat(models.Model):
     """A physical seat of a venue. x/y place it on the seat map; smaller y is nearer the stage."""
 
-    venue = models.ForeignKey("events.Venue", on_delete=models.CASCADE, related_name="seats")
-    section = models.CharField(max_length=50)
-    row = models.CharField(max_length=10)
-    number = models.PositiveIntegerField()
-    x = models.FloatField()
-    y = models.FloatField()
+    venue = models.ForeignKey(
+        "events.Venue", on_delete=models.CASCADE, related_name="seats", verbose_name=_("venue")
+    )
+    section = models.CharField(max_length=50, verbose_name=_("section"))
+    row = models.CharField(max_length=10, verbose_name=_("row"))
+    number = models.PositiveIntegerField(verbose_name=_("number"))
+    x = models.FloatField(verbose_name=_("x"))
+    y = models.FloatField(verbose_name=_("y"))
     # A place in a general-admission (standing) area: the area is its section, and its row and
     # number only tell the places apart. One row per place keeps "never more sold than the
     # capacity" the same database invariant as for numbered seats (one live ticket per event
     # seat), and every part of the hold engine works for it unchanged.
-    standing = models.BooleanField(default=False)
+    standing = models.BooleanField(default=False, verbose_name=_("standing"))
 
     class Meta:
+        verbose_name = _("seat")
+        verbose_name_plural = _("seats")
         ordering = ["section", "y", "x"]
         constraints = [
             models.UniqueConstraint(
@@ -40,36 +46,54 @@ class Seat(models.Model):
 
 
 def place_label(section: str, row: str, number: int, standing: bool) -> str:
+    # Translated when it is shown (a page, an e-mail in the booking's language, a ticket).
     if standing:
-        return f"{section} (general admission)"
-    return f"Section {section}, row {row}, seat {number}"
+        return gettext("%(section)s (general admission)") % {"section": section}
+    return gettext("Section %(section)s, row %(row)s, seat %(number)s") % {
+        "section": section,
+        "row": row,
+        "number": number,
+    }
 
 
 class Hold(TimeStampedModel):
     """A buyer's short-lived claim on specific event seats."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        RELEASED = "released", "Released"
-        EXPIRED = "expired", "Expired"
-        CONVERTED = "converted", "Converted to booking"
+        ACTIVE = "active", _("Active")
+        RELEASED = "released", _("Released")
+        EXPIRED = "expired", _("Expired")
+        CONVERTED = "converted", _("Converted to booking")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    event = models.ForeignKey("events.Event", on_delete=models.PROTECT, related_name="holds")
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
+    event = models.ForeignKey(
+        "events.Event", on_delete=models.PROTECT, related_name="holds", verbose_name=_("event")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="holds"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="holds",
+        verbose_name=_("user"),
     )
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
+        max_length=20,
+        choices=Status.choices,
+        default=Status.ACTIVE,
+        db_index=True,
+        verbose_name=_("status"),
     )
-    expires_at = models.DateTimeField(db_index=True)
-    extensions = models.PositiveSmallIntegerField(default=0)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(db_index=True, verbose_name=_("expires at"))
+    extensions = models.PositiveSmallIntegerField(default=0, verbose_name=_("extensions"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
 
     class Meta:
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
         ordering = ["-created_at"]
         # Freeing a buyer's seats is its own permission (the "Box office" group).
-        permissions = [("release_hold", "Can release holds")]
+        permissions = [("release_hold", _("Can release holds"))]
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["active", "released", "expired", "converted"]),
@@ -96,7 +120,10 @@ class Hold(TimeStampedModel):
         ]
 
     def __str__(self):
-        return f"Hold {self.id} ({self.get_status_display()})"
+        return gettext("Hold %(id)s (%(status)s)") % {
+            "id": self.id,
+            "status": self.get_status_display(),
+        }
 
 
 class EventSeat(models.Model):
@@ -106,26 +133,45 @@ class EventSeat(models.Model):
     locked row's own columns; a seat whose held_until has passed is free, swept or not."""
 
     class Status(models.TextChoices):
-        AVAILABLE = "available", "Available"
-        HELD = "held", "Held"
-        SOLD = "sold", "Sold"
+        AVAILABLE = "available", _("Available")
+        HELD = "held", _("Held")
+        SOLD = "sold", _("Sold")
 
-    event = models.ForeignKey("events.Event", on_delete=models.CASCADE, related_name="event_seats")
-    seat = models.ForeignKey(Seat, on_delete=models.PROTECT, related_name="event_seats")
+    event = models.ForeignKey(
+        "events.Event",
+        on_delete=models.CASCADE,
+        related_name="event_seats",
+        verbose_name=_("event"),
+    )
+    seat = models.ForeignKey(
+        Seat, on_delete=models.PROTECT, related_name="event_seats", verbose_name=_("seat")
+    )
     price_tier = models.ForeignKey(
-        "events.PriceTier", on_delete=models.PROTECT, related_name="event_seats"
+        "events.PriceTier",
+        on_delete=models.PROTECT,
+        related_name="event_seats",
+        verbose_name=_("price tier"),
     )
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AVAILABLE)
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.AVAILABLE, verbose_name=_("status")
+    )
     hold = models.ForeignKey(
-        Hold, on_delete=models.PROTECT, null=True, blank=True, related_name="event_seats"
+        Hold,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="event_seats",
+        verbose_name=_("hold"),
     )
-    held_until = models.DateTimeField(null=True, blank=True)
+    held_until = models.DateTimeField(null=True, blank=True, verbose_name=_("held until"))
     # The seat's place in the event's layout order (front to back, then left to right; 0, 1, 2
     # ...): what best available reads the free seats by, a few rows at a time, and the bit of
     # the seat in the availability answers.
-    position = models.PositiveIntegerField()
+    position = models.PositiveIntegerField(verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("event seat")
+        verbose_name_plural = _("event seats")
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["event", "seat"], name="eventseat_unique_event_seat"),
@@ -191,7 +237,7 @@ class LockStat(models.Model):
     wait_le_inf = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "lock contention"
+        verbose_name = verbose_name_plural = _("lock contention")
         ordering = ["-window_start", "event_seat_id"]
         constraints = [
             models.UniqueConstraint(

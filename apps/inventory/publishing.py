@@ -5,6 +5,7 @@ seats, in the same transaction as the event's change."""
 import logging
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.common.errors import RuleBroken
 from apps.events import services as event_services
@@ -38,8 +39,10 @@ def apply_tier_assignments(*, event_id: int) -> int:
         event = event_services.get_event(event_id)
         if event.status != Event.Status.ON_SALE:
             raise RuleBroken(
-                "Only an event on sale has seats to re-price; a draft gets its tiers when it "
-                "is published.",
+                _(
+                    "Only an event on sale has seats to re-price; a draft gets its tiers when it "
+                    "is published."
+                ),
                 code="event_not_on_sale",
             )
         changed = seats.reprice_available(event, event_services.tier_resolver(event))

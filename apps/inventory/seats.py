@@ -21,6 +21,8 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.common.errors import InvalidRequest, NotFound, RuleBroken, TooManyRequests
 from apps.events.models import Event, PriceTier
@@ -59,7 +61,8 @@ def create_event_seats(event: Event, tier_of) -> int:
     )
     if not seats:
         raise RuleBroken(
-            "The venue has no seats; generate its seat layout first.", code="venue_has_no_seats"
+            _("The venue has no seats; generate its seat layout first."),
+            code="venue_has_no_seats",
         )
     have = dict(EventSeat.objects.filter(event=event).values_list("seat_id", "id"))
     if have:  # a publish that stopped half-way: number those again in the same order
@@ -118,6 +121,13 @@ def reprice_available(event: Event, tier_of) -> int:
     return changed
 
 
+# Whole sentences per status: a status name cannot be dropped into another language's sentence.
+_SEAT_TAKEN = {
+    HELD: gettext_lazy("This seat is held; its price cannot change now."),
+    SOLD: gettext_lazy("This seat is sold; its price cannot change now."),
+}
+
+
 def set_seat_price_tier(*, event_seat_id: int, price_tier_id: int) -> EventSeat:
     """Moves one available seat to another price tier of its event (staff fixing a single seat;
     whole sections go through tier assignments)."""
@@ -125,15 +135,15 @@ def set_seat_price_tier(*, event_seat_id: int, price_tier_id: int) -> EventSeat:
         try:
             seat = EventSeat.objects.select_for_update(of=("self",)).get(pk=event_seat_id)
         except (EventSeat.DoesNotExist, ValueError, TypeError):
-            raise NotFound("There is no such event seat.", code="event_seat_not_found") from None
+            raise NotFound(_("There is no such event seat."), code="event_seat_not_found") from None
         if not PriceTier.objects.filter(pk=price_tier_id, event_id=seat.event_id).exists():
             raise InvalidRequest(
-                "Choose a price tier of this event.",
-                fields={"price_tier": ["Not a price tier of this event."]},
+                _("Choose a price tier of this event."),
+                fields={"price_tier": [_("Not a price tier of this event.")]},
             )
         if seat.status != AVAILABLE:
             raise RuleBroken(
-                f"This seat is {seat.get_status_display().lower()}; its price cannot change now.",
+                str(_SEAT_TAKEN[seat.status]),
                 code="seat_not_available",
             )
         EventSeat.objects.filter(pk=seat.pk).update(price_tier_id=price_tier_id)
@@ -195,7 +205,8 @@ def hold_cooldown(seconds: float) -> TooManyRequests:
     seats for the same event again, so releasing and re-holding cannot keep seats forever."""
     wait = max(1, int(seconds))
     return TooManyRequests(
-        f"You released seats for this event a moment ago; you can hold seats again in {wait} s.",
+        _("You released seats for this event a moment ago; you can hold seats again in %(wait)s s.")
+        % {"wait": wait},
         code="hold_cooldown",
         retry_after=wait,
     )

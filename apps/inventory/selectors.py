@@ -15,6 +15,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Now
+from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFound
 from apps.events.models import PriceTier
@@ -112,7 +113,7 @@ def get_hold_for_user(*, user, hold_id) -> Hold:
         else None
     )
     if hold is None:
-        raise NotFound("There is no such hold.", code="hold_not_found")
+        raise NotFound(_("There is no such hold."), code="hold_not_found")
     hold.seat_lines = hold_seat_lines(hold)
     return hold
 

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.common.parsing import AsciiIntegerField
@@ -32,7 +33,7 @@ class HoldCreateSerializer(serializers.Serializer):
     def validate(self, attrs):
         if ("seats" in attrs) == ("quantity" in attrs):
             raise serializers.ValidationError(
-                "Give either `seats` (event seat ids) or `quantity` (best available)."
+                _("Give either `seats` (event seat ids) or `quantity` (best available).")
             )
         return attrs
 

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -98,7 +99,7 @@ def hold_create(request, event_id):
         _event_url(event_id)  # a 404 for an event that is not on sale, before the login
         back = reverse("holds:resume", args=[event_id])
         query = urlencode({k: v for k, v in choice.items() if v})
-        messages.info(request, "Log in or sign up to hold your seats; we will bring you back.")
+        messages.info(request, _("Log in or sign up to hold your seats; we will bring you back."))
         return redirect_to_login(f"{back}?{query}" if query else back)
 
     try:
@@ -128,7 +129,7 @@ def hold_create(request, event_id):
         if exc.code in SEAT_CODES_WITH_TAKEN_SEATS:
             taken = set(exc.extra.get("seats") or [])
             keep = [i for i in seat_ids if isinstance(i, int) and i not in taken]
-            detail += " The seat map shows what is free now."
+            detail = f"{detail} {_('The seat map shows what is free now.')}"
         messages.error(request, detail)
         return redirect(_event_url(event_id, seats=",".join(map(str, keep))))
     return redirect("bookings:checkout", hold_id=hold.id)
@@ -143,7 +144,7 @@ def hold_release(request, hold_id):
     except ShopError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, "Your seats have been released.")
+        messages.success(request, _("Your seats have been released."))
     return redirect(hold.event.get_absolute_url())
 
 
@@ -157,5 +158,7 @@ def hold_extend(request, hold_id):
         messages.error(request, exc.detail)
     else:
         local = timezone.localtime(hold.expires_at)
-        messages.success(request, f"Done: your seats are held until {local:%H:%M}.")
+        messages.success(
+            request, _("Done: your seats are held until %(time)s.") % {"time": f"{local:%H:%M}"}
+        )
     return redirect("bookings:checkout", hold_id=hold.id)

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
 from apps.common.admin import ReadOnlyModelAdmin
 
@@ -40,7 +41,7 @@ class RefundAdmin(ReadOnlyModelAdmin):
     list_select_related = ("payment__booking",)
     search_fields = ("payment__booking__reference", "provider_refund_id")
 
-    @admin.display(description="booking", ordering="payment__booking__reference")
+    @admin.display(description=gettext_lazy("booking"), ordering="payment__booking__reference")
     def payment_booking(self, refund):
         return refund.payment.booking.reference
 

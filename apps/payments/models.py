@@ -3,6 +3,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from apps.common.models import TimeStampedModel
 
@@ -14,42 +15,61 @@ class Payment(TimeStampedModel):
     repeated request, the reconciliation) reaches the gateway with the same key."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        REQUIRES_ACTION = "requires_action", "Awaiting 3-D Secure"
-        PROCESSING = "processing", "Processing"
-        UNKNOWN = "unknown", "Outcome unknown (gateway timeout)"
-        SUCCEEDED = "succeeded", "Succeeded"
-        DECLINED = "declined", "Declined"
-        FAILED = "failed", "Not charged"
-        REFUNDED = "refunded", "Refunded"
+        PENDING = "pending", _("Pending")
+        REQUIRES_ACTION = "requires_action", _("Awaiting 3-D Secure")
+        PROCESSING = "processing", _("Processing")
+        UNKNOWN = "unknown", _("Outcome unknown (gateway timeout)")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        DECLINED = "declined", _("Declined")
+        FAILED = "failed", _("Not charged")
+        REFUNDED = "refunded", _("Refunded")
 
     # Not finished: the gateway may still take the money (or already has).
     OPEN = (Status.PENDING, Status.REQUIRES_ACTION, Status.PROCESSING, Status.UNKNOWN)
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
     booking = models.ForeignKey(
-        "bookings.Booking", on_delete=models.PROTECT, related_name="payments"
+        "bookings.Booking",
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("booking"),
     )
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("user")
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
     status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
+        max_length=20,
+        choices=Status.choices,
+        default=Status.PENDING,
+        db_index=True,
+        verbose_name=_("status"),
     )
-    provider = models.CharField(max_length=50)
-    intent_id = models.CharField(max_length=100, blank=True, db_index=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
-    failure_code = models.CharField(max_length=50, blank=True)
-    failure_message = models.CharField(max_length=255, blank=True)
+    provider = models.CharField(max_length=50, verbose_name=_("provider"))
+    intent_id = models.CharField(
+        max_length=100, blank=True, db_index=True, verbose_name=_("intent id")
+    )
+    card_last4 = models.CharField(max_length=4, blank=True, verbose_name=_("card last4"))
+    failure_code = models.CharField(max_length=50, blank=True, verbose_name=_("failure code"))
+    failure_message = models.CharField(
+        max_length=255, blank=True, verbose_name=_("failure message")
+    )
     # A request is talking to the gateway about this payment until then: a second request for
     # the same booking (a double click) is told to wait instead of calling the gateway too. A
     # crashed request's lease runs out, and the next try (or the reconciliation) takes over.
-    busy_until = models.DateTimeField(null=True, blank=True)
+    busy_until = models.DateTimeField(null=True, blank=True, verbose_name=_("busy until"))
     # What its refunds add up to, recorded ones included (sent or still to be sent): raised in
     # the transaction that records a refund, under this row's lock, and never above `amount`.
-    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
+    refunded_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("refunded amount")
+    )
 
     class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -96,8 +116,8 @@ class PaymentNeedingAttention(Payment):
 
     class Meta:
         proxy = True
-        verbose_name = "payment that needs attention"
-        verbose_name_plural = "payments that need attention"
+        verbose_name = _("payment that needs attention")
+        verbose_name_plural = _("payments that need attention")
 
 
 class Refund(TimeStampedModel):
@@ -108,21 +128,31 @@ class Refund(TimeStampedModel):
     numbered from 1; together they never exceed it (Payment.refunded_amount)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed (gave up)"
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed (gave up)")
 
-    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
-    sequence = models.PositiveSmallIntegerField(default=1)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    reason = models.CharField(max_length=200)
-    provider_refund_id = models.CharField(max_length=100, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    last_error = models.CharField(max_length=255, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("payment")
+    )
+    sequence = models.PositiveSmallIntegerField(default=1, verbose_name=_("sequence"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    status = models.CharField(
+        max_length=20, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    reason = models.CharField(max_length=200, verbose_name=_("reason"))
+    provider_refund_id = models.CharField(
+        max_length=100, blank=True, verbose_name=_("provider refund id")
+    )
+    attempts = models.PositiveIntegerField(default=0, verbose_name=_("attempts"))
+    next_attempt_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("next attempt at")
+    )
+    last_error = models.CharField(max_length=255, blank=True, verbose_name=_("last error"))
 
     class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -145,16 +175,20 @@ class WebhookEvent(models.Model):
     """A gateway event, stored once (its id is unique per provider) before it is acted on: a
     replayed delivery finds it and does nothing."""
 
-    provider = models.CharField(max_length=50)
-    event_id = models.CharField(max_length=100)
-    type = models.CharField(max_length=100)
-    intent_id = models.CharField(max_length=100, blank=True, db_index=True)
+    provider = models.CharField(max_length=50, verbose_name=_("provider"))
+    event_id = models.CharField(max_length=100, verbose_name=_("event id"))
+    type = models.CharField(max_length=100, verbose_name=_("type"))
+    intent_id = models.CharField(
+        max_length=100, blank=True, db_index=True, verbose_name=_("intent id")
+    )
     # What was done with it: "applied", "ignored", "unknown_payment", ...
-    outcome = models.CharField(max_length=50, blank=True)
-    received_at = models.DateTimeField(auto_now_add=True)
-    payload = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=50, blank=True, verbose_name=_("outcome"))
+    received_at = models.DateTimeField(auto_now_add=True, verbose_name=_("received at"))
+    payload = models.JSONField(default=dict, verbose_name=_("payload"))
 
     class Meta:
+        verbose_name = _("webhook event")
+        verbose_name_plural = _("webhook events")
         ordering = ["-received_at"]
         constraints = [
             models.UniqueConstraint(
@@ -172,25 +206,31 @@ class SandboxCharge(models.Model):
     finds the same intent, and an intent is charged at most once."""
 
     class Status(models.TextChoices):
-        REQUIRES_CONFIRMATION = "requires_confirmation", "Requires confirmation"
-        SUCCEEDED = "succeeded", "Succeeded"
-        DECLINED = "declined", "Declined"
-        CANCELED = "canceled", "Canceled"
+        REQUIRES_CONFIRMATION = "requires_confirmation", _("Requires confirmation")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        DECLINED = "declined", _("Declined")
+        CANCELED = "canceled", _("Canceled")
 
-    id = models.CharField(primary_key=True, max_length=40)
-    idempotency_key = models.CharField(max_length=100, unique=True)
-    order_ref = models.CharField(max_length=40, db_index=True)
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    currency = models.CharField(max_length=3)
-    payment_method = models.CharField(max_length=40, default="")
-    card_last4 = models.CharField(max_length=4)
-    status = models.CharField(max_length=30, choices=Status.choices)
-    confirm_attempts = models.PositiveIntegerField(default=0)
-    refunded_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
-    refunded_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    id = models.CharField(primary_key=True, max_length=40, verbose_name=_("id"))
+    idempotency_key = models.CharField(
+        max_length=100, unique=True, verbose_name=_("idempotency key")
+    )
+    order_ref = models.CharField(max_length=40, db_index=True, verbose_name=_("order ref"))
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    currency = models.CharField(max_length=3, verbose_name=_("currency"))
+    payment_method = models.CharField(max_length=40, default="", verbose_name=_("payment method"))
+    card_last4 = models.CharField(max_length=4, verbose_name=_("card last4"))
+    status = models.CharField(max_length=30, choices=Status.choices, verbose_name=_("status"))
+    confirm_attempts = models.PositiveIntegerField(default=0, verbose_name=_("confirm attempts"))
+    refunded_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, verbose_name=_("refunded amount")
+    )
+    refunded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("refunded at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("sandbox charge")
+        verbose_name_plural = _("sandbox charges")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -207,12 +247,16 @@ class SandboxRefund(models.Model):
     """The sandbox gateway's refunds, one per idempotency key: a retried refund call finds its
     row and gets the same answer instead of refunding twice."""
 
-    key = models.CharField(primary_key=True, max_length=100)
-    charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
-    amount = models.DecimalField(max_digits=12, decimal_places=2)
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(primary_key=True, max_length=100, verbose_name=_("key"))
+    charge = models.ForeignKey(
+        SandboxCharge, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("charge")
+    )
+    amount = models.DecimalField(max_digits=12, decimal_places=2, verbose_name=_("amount"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("sandbox refund")
+        verbose_name_plural = _("sandbox refunds")
         ordering = ["-created_at"]
 
     def __str__(self):

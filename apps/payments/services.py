@@ -16,13 +16,24 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from apps.common import metrics
 from apps.common.errors import Conflict, RuleBroken
+from apps.common.money import format_money
 
 from . import gateway
 from .models import Payment, Refund
-from .providers.base import GatewayRefused, GatewayUnavailable, IntentResult, Outcome, get_provider
+from .providers.base import (
+    ENTER_CARD,
+    NO_INTENT,
+    SERVICE_UNREACHABLE,
+    GatewayRefused,
+    GatewayUnavailable,
+    IntentResult,
+    Outcome,
+    get_provider,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +64,7 @@ def open_payment(*, booking) -> Payment:
             )
     except IntegrityError:
         raise Conflict(
-            "A payment for this booking is already being processed.",
+            _("A payment for this booking is already being processed."),
             code="payment_in_progress",
             retryable=True,
         ) from None
@@ -166,7 +177,7 @@ def _pay(payment: Payment, *, payment_method: str, order_ref: str, may_charge: b
     elif not may_charge:
         return refresh(payment)  # never created: nothing can have been charged (failed)
     if not payment_method and not payment.intent_id:
-        message = "Enter your card details to pay."
+        message = ENTER_CARD
         record(
             payment,
             IntentResult(
@@ -195,8 +206,7 @@ def _pay(payment: Payment, *, payment_method: str, order_ref: str, may_charge: b
                 IntentResult(
                     outcome=Outcome.CANCELED,
                     failure_code="gateway_unavailable",
-                    failure_message="The payment service could not be reached; nothing was "
-                    "charged.",
+                    failure_message=SERVICE_UNREACHABLE,
                 ),
             )
             raise
@@ -235,7 +245,7 @@ def refresh(payment: Payment) -> Payment:
             IntentResult(
                 outcome=Outcome.CANCELED,
                 failure_code="abandoned",
-                failure_message="No intent was created.",
+                failure_message=NO_INTENT,
             ),
         )
     provider = get_provider()
@@ -281,8 +291,11 @@ def record_partial_refund(*, payment: Payment, amount: Decimal, reason: str) -> 
     locked = Payment.objects.select_for_update().get(pk=payment.pk)
     if amount <= 0 or locked.refunded_amount + amount > locked.amount:
         raise RuleBroken(
-            f"A refund of {amount} {locked.currency} is more than is left of the payment "
-            f"({locked.amount - locked.refunded_amount} {locked.currency}).",
+            _("A refund of %(amount)s is more than is left of the payment (%(left)s).")
+            % {
+                "amount": format_money(amount, locked.currency),
+                "left": format_money(locked.amount - locked.refunded_amount, locked.currency),
+            },
             code="refund_exceeds_payment",
         )
     return _record_refund(locked, amount, reason)

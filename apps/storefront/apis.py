@@ -1,4 +1,5 @@
 from django.http import HttpResponse, HttpResponseNotModified
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import AllowAny
@@ -24,7 +25,7 @@ EVENT_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Event
 
 
 def _event_not_found() -> NotFound:
-    return NotFound("There is no such event.", code="event_not_found")
+    return NotFound(_("There is no such event."), code="event_not_found")
 
 
 class PublicApi:

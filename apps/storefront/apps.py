@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class StorefrontConfig(AppConfig):
@@ -7,4 +8,4 @@ class StorefrontConfig(AppConfig):
 
     name = "apps.storefront"
     label = "storefront"
-    verbose_name = "Storefront"
+    verbose_name = gettext_lazy("Storefront")

@@ -1,3 +1,4 @@
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from apps.common.errors import RuleBroken
@@ -28,10 +29,11 @@ class EventSearchParamsSerializer(serializers.Serializer):
         # where a malformed date is the serializer's 400.
         date_from, date_to = attrs.get("date_from"), attrs.get("date_to")
         if date_from and date_to and date_to < date_from:
+            message = _("Must not be before date_from.")
             raise RuleBroken(
-                "date_to: Must not be before date_from.",
+                f"date_to: {message}",
                 code="invalid_date_range",
-                fields={"date_to": ["Must not be before date_from."]},
+                fields={"date_to": [message]},
             )
         return attrs
 

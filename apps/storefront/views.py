@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from apps.common.parsing import ascii_int
@@ -37,7 +38,7 @@ def _parse_date(value: str | None) -> date | None:
 def event_list(request):
     if any("\x00" in value for value in request.GET.values()):
         # PostgreSQL cannot store or compare text with NUL in it.
-        return bad_request(request, message="The search contains a character we cannot read.")
+        return bad_request(request, message=_("The search contains a character we cannot read."))
     q = (request.GET.get("q") or "").strip()
     city = (request.GET.get("city") or "").strip()
     raw_from, raw_to = request.GET.get("date_from"), request.GET.get("date_to")

@@ -10,6 +10,8 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language, gettext_lazy, ngettext
+from django.utils.translation import gettext as _
 
 from apps.common.errors import ShopError
 from apps.common.venue_time import VenueClockFormMixin, format_local
@@ -18,7 +20,7 @@ from . import services
 from .models import WaitingRoom
 from .state import RoomUnavailable
 
-NO_REDIS = "A waiting room needs Redis (set REDIS_URL); this shop runs without it."
+NO_REDIS = gettext_lazy("A waiting room needs Redis (set REDIS_URL); this shop runs without it.")
 
 
 class WaitingRoomForm(VenueClockFormMixin, forms.ModelForm):
@@ -49,7 +51,7 @@ def _figures(event_id) -> dict:
     except RoomUnavailable as exc:
         return {"unavailable": exc.detail}
     except ShopError:
-        return {"unavailable": "Not set up in Redis yet."}
+        return {"unavailable": _("Not set up in Redis yet.")}
     return {
         "waiting": f.waiting,
         "admitted": f.admitted,
@@ -76,8 +78,12 @@ class WaitingRoomAdmin(admin.ModelAdmin):
     readonly_fields = ("live_figures",)
     actions = ("pause", "resume")
 
-    class Media:
-        js = ("js/room-admin.js",)
+    @property
+    def media(self):
+        # The script's messages first, in the page's language (?l=: a switch of language is a
+        # new address, never a catalogue cached in the other one).
+        catalogue = f"{reverse('javascript-catalog')}?l={get_language()}"
+        return super().media + forms.Media(js=[catalogue, "js/room-admin.js"])
 
     def has_delete_permission(self, request, obj=None):
         # Switch a room off instead: its settings and the event's flag change together.
@@ -91,22 +97,31 @@ class WaitingRoomAdmin(admin.ModelAdmin):
         fields = list(WaitingRoomForm.Meta.fields)
         return [*fields, "live_figures"] if obj else fields
 
-    @admin.display(description="opens (venue's clock)", ordering="opens_at")
+    @admin.display(description=gettext_lazy("opens (venue's clock)"), ordering="opens_at")
     def opens(self, room):
         return format_local(room.opens_at, room.event.venue)
 
-    @admin.display(description="Now")
+    @admin.display(description=gettext_lazy("Now"))
     def live_figures(self, obj):
         url = reverse("admin:waitingroom_waitingroom_figures", args=[obj.pk])
+        # Labelled figures, not a sentence: each label is its own message, the numbers are
+        # filled in by the script.
         return format_html(
             '<div data-room-figures="{}" data-testid="room-figures">'
-            "Waiting <strong data-figure=waiting>…</strong> · "
-            "admitted <strong data-figure=admitted>…</strong> · "
-            "passes in use <strong data-figure=passes_in_use>…</strong> · "
-            "rate <strong data-figure=rate_per_minute>…</strong>/min · "
-            "time to empty <strong data-figure=minutes_to_empty>…</strong> min"
+            "{} <strong data-figure=waiting>…</strong> · "
+            "{} <strong data-figure=admitted>…</strong> · "
+            "{} <strong data-figure=passes_in_use>…</strong> · "
+            "{} <strong data-figure=rate_per_minute>…</strong>{} · "
+            "{} <strong data-figure=minutes_to_empty>…</strong> {}"
             " <span data-figure=state></span></div>",
             url,
+            _("Waiting"),
+            _("admitted"),
+            _("passes in use"),
+            _("rate"),
+            _("/min"),
+            _("time to empty"),
+            _("min"),
         )
 
     def get_urls(self):
@@ -131,14 +146,20 @@ class WaitingRoomAdmin(admin.ModelAdmin):
             self.message_user(request, exc.detail, messages.ERROR)
         obj.refresh_from_db()
 
-    @admin.action(description="Pause admission")
+    @admin.action(description=gettext_lazy("Pause admission"))
     def pause(self, request, queryset):
         for room in queryset:
             services.pause_room(event_id=room.event_id)
-        self.message_user(request, f"Paused {len(queryset)} room(s).")
+        n = len(queryset)
+        self.message_user(
+            request, ngettext("Paused %(n)s room.", "Paused %(n)s rooms.", n) % {"n": n}
+        )
 
-    @admin.action(description="Resume admission")
+    @admin.action(description=gettext_lazy("Resume admission"))
     def resume(self, request, queryset):
         for room in queryset:
             services.resume_room(event_id=room.event_id)
-        self.message_user(request, f"Resumed {len(queryset)} room(s).")
+        n = len(queryset)
+        self.message_user(
+            request, ngettext("Resumed %(n)s room.", "Resumed %(n)s rooms.", n) % {"n": n}
+        )

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class WaitingRoomConfig(AppConfig):
     name = "apps.waitingroom"
     label = "waitingroom"
-    verbose_name = "Waiting rooms"
+    verbose_name = gettext_lazy("Waiting rooms")

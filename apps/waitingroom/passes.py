@@ -9,6 +9,8 @@ import time
 
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.common.errors import ShopError
 
@@ -25,7 +27,9 @@ def cookie_name(event_id) -> str:
 class QueuePassRequired(ShopError):
     status_code = 403
     code = "queue_pass_required"
-    default_detail = "This sale has a waiting room: join it, and hold seats once you are admitted."
+    default_detail = gettext_lazy(
+        "This sale has a waiting room: join it, and hold seats once you are admitted."
+    )
     # Not kept as the answer to an Idempotency-Key: the same request succeeds once the buyer
     # has their pass.
     retryable = True
@@ -55,8 +59,8 @@ def check(*, event_id, user_id, token) -> None:
     except (signing.BadSignature, ValueError):
         bound = False
     if not bound:
-        raise pass_required(event_id, "This pass is not yours for this event.")
+        raise pass_required(event_id, _("This pass is not yours for this event."))
     if expires_ms <= time.time() * 1000:
-        raise pass_required(event_id, "Your pass has run out; the waiting room tells you more.")
+        raise pass_required(event_id, _("Your pass has run out; the waiting room tells you more."))
     if state.pass_expiry(event_id, user_id) <= 0:
-        raise pass_required(event_id, "This pass has been used for a booking already.")
+        raise pass_required(event_id, _("This pass has been used for a booking already."))

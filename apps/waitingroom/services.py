@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from apps.common.errors import NotFound, RuleBroken
 from apps.common.process_cache import MISSING, ProcessCache
@@ -36,7 +37,7 @@ def configure_room(*, event_id, draw_seed: str | None = None, **changes) -> Wait
         raise ValueError(f"not a room setting: {sorted(unknown)}")
     if changes.get("enabled") and not settings.USING_REDIS:
         raise RuleBroken(
-            "A waiting room needs Redis (set REDIS_URL); this shop runs without it.",
+            _("A waiting room needs Redis (set REDIS_URL); this shop runs without it."),
             code="waiting_room_needs_redis",
         )
     with transaction.atomic():
@@ -44,7 +45,7 @@ def configure_room(*, event_id, draw_seed: str | None = None, **changes) -> Wait
         room = WaitingRoom.objects.select_for_update().filter(event_id=event_id).first()
         if room is None:
             if "opens_at" not in changes:
-                raise RuleBroken("Say when the room opens.", code="opening_time_required")
+                raise RuleBroken(_("Say when the room opens."), code="opening_time_required")
             room = WaitingRoom(event_id=event_id)
             if draw_seed:
                 room.draw_seed = draw_seed
@@ -97,11 +98,11 @@ def _shared_state(event_id) -> state.SharedState:
         return found
     # Redis has no settings for this room: new, pushed while Redis was away, or Redis lost them.
     if _no_room.get(int(event_id)) is not MISSING:
-        raise NotFound("This event has no waiting room.", code="no_waiting_room")
+        raise NotFound(_("This event has no waiting room."), code="no_waiting_room")
     room = WaitingRoom.objects.filter(event_id=event_id).first()
     if room is None:
         _no_room.set(int(event_id), True)
-        raise NotFound("This event has no waiting room.", code="no_waiting_room")
+        raise NotFound(_("This event has no waiting room."), code="no_waiting_room")
     _push(room)
     return state.read_shared(event_id)
 
@@ -196,7 +197,7 @@ def _existing_room(event_id) -> int:
     try:
         event_id = int(event_id)
     except (TypeError, ValueError):
-        raise NotFound("There is no such event.", code="event_not_found") from None
+        raise NotFound(_("There is no such event."), code="event_not_found") from None
     _shared_state(event_id)  # 404 without a room; pushes lost settings again
     return event_id
 

@@ -22,6 +22,7 @@ beat task has to run every second."""
 import logging
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 
 from apps.common import metrics
@@ -157,7 +158,7 @@ return 1
 
 class RoomUnavailable(ServiceUnavailable):
     code = "waiting_room_unavailable"
-    default_detail = (
+    default_detail = gettext_lazy(
         "The waiting room is briefly unavailable; you keep your place. This page tries again "
         "by itself."
     )

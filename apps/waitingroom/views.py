@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.common import rate_limits
@@ -58,7 +59,7 @@ def room(request, event_id):
     place, unavailable = _place_or_none(services.room_status, request, event_id)
     if place is not None and place.state in ("admitted", "closed"):
         if place.state == "admitted":
-            messages.success(request, "You are in! Choose your seats now.")
+            messages.success(request, _("You are in! Choose your seats now."))
         return _with_pass(redirect(event.get_absolute_url()), place)
     return render(
         request,

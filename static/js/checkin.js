@@ -25,33 +25,38 @@
     detail.textContent = text;
   }
 
+  // The headlines are the page's (in its language); the detail under them is the API's, which
+  // answers in the same language (the page's cookie or the browser's Accept-Language).
   var REFUSED = {
-    already_checked_in: ["amber", "Already checked in"],
-    wrong_event: ["red", "Wrong event"],
-    ticket_cancelled: ["red", "Cancelled"],
-    unknown_code: ["red", "Not a ticket"],
+    already_checked_in: ["amber", gettext("Already checked in")],
+    wrong_event: ["red", gettext("Wrong event")],
+    ticket_cancelled: ["red", gettext("Cancelled")],
+    unknown_code: ["red", gettext("Not a ticket")],
   };
 
   function answer(status, body) {
     if (status === 200 && body.result === "admitted") {
-      show("green", "Admitted", body.place);
+      show("green", gettext("Admitted"), body.place);
     } else if (body.code === "already_checked_in") {
-      show("amber", "Already checked in", body.checked_in_at_local + " at door " + body.door + " · " + body.place);
+      show("amber", gettext("Already checked in"), interpolate(
+        gettext("%(when)s at door %(door)s · %(place)s"),
+        { when: body.checked_in_at_local, door: body.door, place: body.place }, true));
     } else if (REFUSED[body.code]) {
       show(REFUSED[body.code][0], REFUSED[body.code][1], body.detail);
     } else {
-      show("red", "Not checked in", body.detail || "Something went wrong (" + status + ").");
+      show("red", gettext("Not checked in"),
+        body.detail || interpolate(gettext("Something went wrong (%(status)s)."), { status: status }, true));
     }
   }
 
   function checkIn(code) {
     code = code.trim();
     var door = doorInput.value.trim();
-    if (!door) { show("red", "Name the door", "Type the door you are at first."); doorInput.focus(); return; }
+    if (!door) { show("red", gettext("Name the door"), gettext("Type the door you are at first.")); doorInput.focus(); return; }
     if (!code || busy) return;
     busy = true;
     localStorage.setItem(DOOR_KEY, door);
-    show("waiting", "Checking…", code);
+    show("waiting", gettext("Checking…"), code);
     fetch(root.dataset.apiUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -65,7 +70,7 @@
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) { answer(response.status, body); });
       })
-      .catch(function () { show("red", "No answer", "The server could not be reached: try again."); })
+      .catch(function () { show("red", gettext("No answer"), gettext("The server could not be reached: try again.")); })
       .then(function () { busy = false; codeInput.value = ""; codeInput.focus(); });
   }
 
@@ -134,19 +139,19 @@
 
   function stopCamera() {
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
-    stream = null; video.hidden = true; cameraButton.textContent = "Scan with the camera";
+    stream = null; video.hidden = true; cameraButton.textContent = gettext("Scan with the camera");
   }
 
   cameraButton.addEventListener("click", function () {
     if (stream) { stopCamera(); return; }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      note.hidden = false; note.textContent = "This browser has no camera access here: type the code.";
+      note.hidden = false; note.textContent = gettext("This browser has no camera access here: type the code.");
       return;
     }
     navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
       .then(function (media) {
         stream = media; video.srcObject = media; video.hidden = false;
-        cameraButton.textContent = "Stop the camera";
+        cameraButton.textContent = gettext("Stop the camera");
         return video.play().then(nativeReader).then(function (read) {
           root.dataset.reader = read ? "native" : "jsqr";
           return read || loadJsQR().then(frameReader);
@@ -155,7 +160,7 @@
       .then(function (read) { note.hidden = true; scan(read); })
       .catch(function () {
         stopCamera();
-        note.hidden = false; note.textContent = "The camera could not be opened: type the code.";
+        note.hidden = false; note.textContent = gettext("The camera could not be opened: type the code.");
       });
   });
 })();

@@ -18,7 +18,7 @@
       if (form.classList.contains("is-submitting")) { e.preventDefault(); return; }
       form.classList.add("is-submitting");
       button.setAttribute("aria-disabled", "true");
-      button.firstChild.textContent = "Paying ";
+      button.firstChild.textContent = gettext("Paying") + " ";
     });
     // The card number and CVC never outlive the page they were typed in: a browser that
     // restores form fields (or the whole page, from the back-forward cache) gets them empty.
@@ -65,9 +65,9 @@
     if (body) body.hidden = true;
     expiredPanel.hidden = false;
     var h1 = document.querySelector("h1");
-    if (h1) h1.textContent = "Your hold has expired";
-    document.title = "Hold expired · Ticketing";
-    if (announce) announce.textContent = "Your hold expired. The seats have been released.";
+    if (h1) h1.textContent = gettext("Your hold has expired");
+    document.title = gettext("Hold expired") + " · Ticketing";
+    if (announce) announce.textContent = gettext("Your hold expired. The seats have been released.");
     var back = expiredPanel.querySelector("a.button");
     if (back) back.focus();
   }
@@ -80,7 +80,7 @@
       box.classList.add("is-urgent");
       if (!warned && announce) {
         warned = true;
-        announce.textContent = "Less than a minute left to pay before the seats are released.";
+        announce.textContent = gettext("Less than a minute left to pay before the seats are released.");
       }
     }
   }

@@ -1,4 +1,5 @@
-// The room's admin page: the live figures, asked for every two seconds.
+// The room's admin page: the live figures, asked for every two seconds. Its messages come from
+// the page's script catalogue (WaitingRoomAdmin.media loads /jsi18n/ first).
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -20,10 +21,10 @@
           } else {
             ["waiting", "admitted", "passes_in_use", "rate_per_minute", "minutes_to_empty"]
               .forEach(function (name) { put(name, f[name]); });
-            put("state", f.paused ? "(paused)" : "");
+            put("state", f.paused ? gettext("(paused)") : "");
           }
         })
-        .catch(function () { put("state", "(no answer)"); })
+        .catch(function () { put("state", gettext("(no answer)")); })
         .finally(function () { window.setTimeout(ask, 2000); });
     }
 

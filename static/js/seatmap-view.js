@@ -80,7 +80,7 @@
     sections.forEach(function (sec) {
       var group = document.createElement("div");
       group.setAttribute("role", "group");
-      group.setAttribute("aria-label", "Section " + sec.name);
+      group.setAttribute("aria-label", interpolate(gettext("Section %(name)s"), { name: sec.name }, true));
       groups[sec.name] = group;
       layer.appendChild(group);
     });
@@ -282,7 +282,7 @@
     var stage = document.createElement("div");
     stage.className = "seatmap-stage";
     stage.setAttribute("data-testid", "seatmap-stage");
-    stage.textContent = "Stage";
+    stage.textContent = gettext("Stage");
     labels.appendChild(stage);
     sections.forEach(function (sec) {
       sec.label = document.createElement("div");
@@ -308,7 +308,7 @@
       sections.forEach(function (sec) {
         var a = (sec.box.minX - unit / 2) * s + tx, b = (sec.box.maxX + unit / 2) * s + tx;
         var y = (sec.box.minY - unit / 2) * s + ty - 26;
-        var long = "Section " + sec.name, room = Math.min(b, W) - Math.max(a, 0);
+        var long = interpolate(gettext("Section %(name)s"), { name: sec.name }, true), room = Math.min(b, W) - Math.max(a, 0);
         var text = ctx.measureText(long).width + 8 <= room ? long : ctx.measureText(sec.name).width + 4 <= room ? sec.name : null;
         if (!text || y < 0 || y > H - 20) { sec.label.hidden = true; return; }
         if (sec.label.textContent !== text) sec.label.textContent = text;

@@ -25,7 +25,7 @@
   var holdButton = document.getElementById("hold-button");
   var availableCountEl = document.querySelector("[data-testid=available-count]");
 
-  var STATUS_WORDS = { held: "on hold", sold: "sold", mine: "yours (held)" };
+  var STATUS_WORDS = { held: gettext("on hold"), sold: gettext("sold"), mine: gettext("yours (held)") };
   var COLOURS = { held: "#c9ced8", sold: "#5b6170", selected: "#111827", mine: "#0f766e" };
 
   // The seats of the buyer's own live hold: the availability answer is the same for everybody
@@ -42,11 +42,10 @@
     return whole * 100 + (parseInt(frac, 10) || 0);
   }
 
+  // Amounts as the page's language writes them ("€80.00", "80,00 €"), like the shop's |money.
+  var moneyFormat = new Intl.NumberFormat(document.documentElement.lang || "en", { style: "currency", currency: data.currency });
   function money(cents) {
-    var whole = Math.floor(cents / 100);
-    var frac = String(cents % 100);
-    if (frac.length < 2) frac = "0" + frac;
-    return whole + "." + frac + " " + data.currency;
+    return moneyFormat.format(cents / 100);
   }
 
   // Filled from the layout answer (fetched once, cached for good under its version); the
@@ -60,13 +59,16 @@
   var rowsOf = {}; // "section|row" -> the row's seats, left to right
 
   function seatName(s) {
-    return "Section " + s.section + ", row " + s.row + ", seat " + s.number;
+    return interpolate(gettext("Section %(section)s, row %(row)s, seat %(number)s"),
+                       { section: s.section, row: s.row, number: s.number }, true);
   }
 
   function seatLabel(s) {
-    var label = seatName(s) + ", " + s.price + " " + data.currency;
-    if (s.status !== "available") label += ", " + STATUS_WORDS[s.status];
-    return label;
+    var values = { section: s.section, row: s.row, number: s.number, price: money(s.cents), status: STATUS_WORDS[s.status] };
+    if (s.status === "available") {
+      return interpolate(gettext("Section %(section)s, row %(row)s, seat %(number)s, %(price)s"), values, true);
+    }
+    return interpolate(gettext("Section %(section)s, row %(row)s, seat %(number)s, %(price)s, %(status)s"), values, true);
   }
 
   function say(text, warning) {
@@ -142,7 +144,7 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "chip";
-      button.textContent = name === null ? "Whole hall" : "Section " + name;
+      button.textContent = name === null ? gettext("Whole hall") : interpolate(gettext("Section %(name)s"), { name: name }, true);
       button.setAttribute("data-section", name === null ? "" : name);
       button.setAttribute("aria-pressed", name === null ? "true" : "false");
       button.addEventListener("click", function () {
@@ -247,20 +249,21 @@
     if (at >= 0) {
       selected.splice(at, 1);
       repaint(s);
-      say(seatName(s) + " removed. " + summary());
+      say(interpolate(gettext("%(seat)s removed. %(summary)s"), { seat: seatName(s), summary: summary() }, true));
     } else if (s.status === "mine") {
-      say(seatName(s) + " is already yours: you are holding it. Continue to checkout to pay for it.");
+      say(interpolate(gettext("%(seat)s is already yours: you are holding it. Continue to checkout to pay for it."), { seat: seatName(s) }, true));
       return;
     } else if (s.status !== "available") {
-      say(seatName(s) + " is " + STATUS_WORDS[s.status] + "; choose another seat.", true);
+      say(interpolate(gettext("%(seat)s is %(status)s; choose another seat."), { seat: seatName(s), status: STATUS_WORDS[s.status] }, true), true);
       return;
     } else if (selected.length >= data.maxSeats) {
-      say("You can pick at most " + data.maxSeats + " seats per order.", true);
+      say(interpolate(ngettext("You can pick at most %(most)s seat per order.", "You can pick at most %(most)s seats per order.", data.maxSeats),
+                      { most: data.maxSeats }, true), true);
       return;
     } else {
       selected.push(s.id);
       repaint(s);
-      say(seatName(s) + " selected. " + summary());
+      say(interpolate(gettext("%(seat)s selected. %(summary)s"), { seat: seatName(s), summary: summary() }, true));
     }
     renderSelection();
   }
@@ -271,7 +274,8 @@
 
   function summary() {
     var n = selected.length;
-    return n + (n === 1 ? " seat" : " seats") + ", total " + money(totalCents()) + ".";
+    return interpolate(ngettext("%(count)s seat, total %(total)s.", "%(count)s seats, total %(total)s.", n),
+                       { count: n, total: money(totalCents()) }, true);
   }
 
   function renderSelection() {
@@ -281,15 +285,16 @@
       var s = byId[id];
       var li = document.createElement("li");
       var name = document.createElement("span");
-      name.textContent = "Section " + s.section + " · Row " + s.row + " · Seat " + s.number;
+      name.textContent = interpolate(gettext("Section %(section)s · Row %(row)s · Seat %(number)s"),
+                                     { section: s.section, row: s.row, number: s.number }, true);
       var right = document.createElement("span");
       right.className = "nowrap";
-      right.textContent = s.price + " " + data.currency + " ";
+      right.textContent = money(s.cents) + " ";
       var remove = document.createElement("button");
       remove.type = "button";
       remove.className = "link-button";
       remove.textContent = "✕";
-      remove.setAttribute("aria-label", "Remove " + seatName(s));
+      remove.setAttribute("aria-label", interpolate(gettext("Remove %(seat)s"), { seat: seatName(s) }, true));
       remove.addEventListener("click", function () { toggle(s); });
       right.appendChild(remove);
       li.appendChild(name);
@@ -305,17 +310,17 @@
     totalEl.textContent = money(totalCents());
     holdButton.disabled = selected.length === 0;
     holdButton.textContent = selected.length
-      ? "Hold " + selected.length + (selected.length === 1 ? " seat" : " seats")
-      : "Hold seats";
+      ? interpolate(ngettext("Hold %(count)s seat", "Hold %(count)s seats", selected.length), { count: selected.length }, true)
+      : gettext("Hold seats");
   }
 
   form.addEventListener("submit", function (e) {
-    if (!selected.length) { e.preventDefault(); say("Select at least one seat first.", true); return; }
+    if (!selected.length) { e.preventDefault(); say(gettext("Select at least one seat first."), true); return; }
     // One hold per click: a second click while the first is on its way does nothing.
     if (form.dataset.submitting) { e.preventDefault(); return; }
     form.dataset.submitting = "1";
     holdButton.disabled = true;
-    holdButton.textContent = "Holding…";
+    holdButton.textContent = gettext("Holding…");
   });
   window.addEventListener("pageshow", function () {
     // Coming back with the Back button: the form is usable again.
@@ -347,10 +352,14 @@
     if (availableCountEl) availableCountEl.textContent = available;
     if (lost.length) {
       renderSelection();
-      say(lost.map(seatName).join("; ") + (lost.length === 1 ? " was" : " were") +
-          " just taken by someone else and removed from your selection.", true);
+      say(interpolate(ngettext("%(seats)s was just taken by someone else and removed from your selection.",
+                               "%(seats)s were just taken by someone else and removed from your selection.", lost.length),
+                      { seats: lost.map(seatName).join("; ") }, true), true);
     }
-    if (updatedEl) updatedEl.textContent = "Seats updated " + new Date().toLocaleTimeString();
+    if (updatedEl) {
+      updatedEl.textContent = interpolate(gettext("Seats updated %(time)s"),
+                                          { time: new Date().toLocaleTimeString(document.documentElement.lang || undefined) }, true);
+    }
   }
 
   var refreshing = false;
@@ -414,8 +423,8 @@
       }
     });
     renderSelection();
-    if (missing) say("Some of the seats you picked are no longer available; choose others.", true);
-    else if (selected.length) say("Your seats are still selected. " + summary());
+    if (missing) say(gettext("Some of the seats you picked are no longer available; choose others."), true);
+    else if (selected.length) say(interpolate(gettext("Your seats are still selected. %(summary)s"), { summary: summary() }, true));
   }
 
   if (!data.layoutUrl) { draw(); return; }
@@ -423,7 +432,7 @@
   loadLayout(decodeURIComponent(started))
     .then(function () { return getJson(data.availabilityUrl, true); })
     .then(function (feed) { if (feed) applyAvailability(feed); })
-    .catch(function () { say("The seat map could not be loaded; try reloading the page.", true); })
+    .catch(function () { say(gettext("The seat map could not be loaded; try reloading the page."), true); })
     .then(function () {
       if (!view) return;
       preselect();

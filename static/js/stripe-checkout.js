@@ -11,13 +11,16 @@
   var errors = document.getElementById("card-errors");
   if (!form || !mount || typeof Stripe === "undefined") return;
 
-  var stripe = Stripe(form.getAttribute("data-stripe-key"));
+  // Stripe.js writes its card field and its own error messages in the page's language.
+  var stripe = Stripe(form.getAttribute("data-stripe-key"), {
+    locale: document.documentElement.lang || "auto"
+  });
   var card = stripe.elements().create("card");
   card.mount(mount);
   var method = document.getElementById("payment_method");
 
   function fail(message) {
-    errors.textContent = message || "The card could not be used.";
+    errors.textContent = message || gettext("The card could not be used.");
     form.classList.remove("is-submitting");
     var button = document.getElementById("pay-button");
     button.removeAttribute("aria-disabled");

@@ -32,7 +32,7 @@
     show("done-block", doc.state === "expired" || doc.state === "spent");
     if (waiting) {
       text("room-position", String(doc.position));
-      text("room-wait", doc.paused ? "paused" : doc.estimated_wait_seconds + " s");
+      text("room-wait", doc.paused ? gettext("paused") : interpolate(gettext("%(seconds)s s"), { seconds: doc.estimated_wait_seconds }, true));
     }
     return waiting || doc.state === "not_joined";
   }

@@ -68,7 +68,7 @@ def test_sales_dashboard_shows_the_sale(staff_client):
     assert data["sell_through"][-1]["sold"] == 3
     assert data["sell_through"][-1]["percent"] == 15.0
     html = response.content.decode()
-    assert "Sales dashboard" in html and "<svg" in html and "135.00 EUR" in html
+    assert "Sales dashboard" in html and "<svg" in html and "€135.00" in html
     assert contention_url(sale.event) in html
 
 

@@ -85,7 +85,7 @@ def test_view_only_staff_can_neither_refund_nor_release(client, booking, live_ho
 
 def test_box_office_releases_holds_and_sees_sales_but_cannot_refund(client, booking, live_hold):
     staff_in(client, groups=["Box office"])
-    assert "Released 1 hold(s)." in release(client, live_hold).text
+    assert "Released 1 hold." in release(client, live_hold).text
     assert Hold.objects.get(pk=live_hold.pk).status == Hold.Status.RELEASED
     event_id = live_hold.event_id
     assert client.get(f"/admin/events/event/{event_id}/sales/").status_code == 200

@@ -91,7 +91,7 @@ def test_a_paid_booking_sends_one_confirmation_with_its_tickets_as_a_pdf(smtp_se
     for body in (text, html):
         assert booking.reference in body and "Ada Lovelace" in text
         assert "Tuesday 15 January 2030, 20:30 CET" in body, "in the venue's zone, named"
-        assert "Philharmonie" in body and "135.00 EUR" in body
+        assert "Philharmonie" in body and "€135.00" in body
         for ticket in tickets:
             assert ticket.event_seat.seat.label in body
     assert "<table" in html and "<table" not in text
@@ -105,7 +105,7 @@ def test_a_paid_booking_sends_one_confirmation_with_its_tickets_as_a_pdf(smtp_se
         assert page["qr"] == [ticket.code], "each page's QR is its own ticket's code"
         assert ticket.event_seat.seat.label in page["text"]
         assert booking.reference in page["text"] and "20:30 CET" in page["text"]
-        assert "45.00 EUR" in page["text"]
+        assert "€45.00" in page["text"]
 
     owed = BookingEmail.objects.get(booking=booking)
     assert owed.kind == "confirmation" and owed.sent_at is not None and owed.attempts == 1
@@ -150,7 +150,7 @@ def test_a_buyers_cancellation_sends_its_email_with_the_amount_refunded(smtp_ser
     text, html, attachments = parts(cancellation)
     assert attachments == []
     for body in (text, html):
-        assert "cancelled" in body and "90.00 EUR" in body and "refunded to your card" in body
+        assert "cancelled" in body and "€90.00" in body and "refunded to your card" in body
     assert set(BookingEmail.objects.values_list("kind", flat=True)) == {
         "confirmation",
         "cancellation",
@@ -167,7 +167,7 @@ def test_a_staff_cancellation_sends_the_buyer_the_cancellation(smtp_server, even
 
     subjects = [m["Subject"] for m in smtp_server.messages]
     assert subjects[1:] == [f"Booking {booking.reference} is cancelled"]
-    assert "45.00 EUR" in parts(smtp_server.messages[1])[0]
+    assert "€45.00" in parts(smtp_server.messages[1])[0]
 
 
 def test_a_paid_booking_that_lost_its_seats_sends_the_refund_email(
@@ -202,7 +202,7 @@ def test_a_paid_booking_that_lost_its_seats_sends_the_refund_email(
     text, html, attachments = parts(message)
     assert attachments == []
     for body in (text, html):
-        assert "taken by someone else" in body and "90.00 EUR" in body
+        assert "taken by someone else" in body and "€90.00" in body
 
 
 @pytest.fixture

@@ -61,7 +61,7 @@ def assert_is_the_tickets_pdf(response, booking):
     for page in pages:
         [code] = page["qr"]
         assert tickets[code] in page["text"], "the page of a code shows that ticket's place"
-        assert booking.reference in page["text"] and "30.00 EUR" in page["text"]
+        assert booking.reference in page["text"] and "€30.00" in page["text"]
         assert " EST" in page["text"] or " EDT" in page["text"], "the venue's zone"
 
 

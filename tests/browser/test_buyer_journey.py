@@ -21,7 +21,7 @@ DECLINE_CARD = "4000 0000 0000 0002"
 
 
 def seat(page, section, row, number, price="45.00"):
-    label = f"Section {section}, row {row}, seat {number}, {price} EUR"
+    label = f"Section {section}, row {row}, seat {number}, €{price}"
     return page.get_by_role("checkbox", name=label)
 
 
@@ -60,14 +60,14 @@ def test_search_pick_two_seats_hold_pay_and_see_them_sold(browsers, artifacts):
     seat(page, "A", 3, 6).click()
     seat(page, "A", 3, 7).click()
     expect(seat(page, "A", 3, 6)).to_have_attribute("aria-checked", "true")
-    expect(page.get_by_test_id("selection-total")).to_have_text("90.00 EUR")
+    expect(page.get_by_test_id("selection-total")).to_have_text("€90.00")
     expect(page.get_by_test_id("selection-list").locator("li")).to_have_count(2)
     page.screenshot(path=str(artifacts / "event-page.png"), full_page=True)
 
     page.get_by_test_id("hold-button").click()
     expect(page).to_have_url(re.compile(r"/bookings/checkout/"))
     expect(page.get_by_test_id("countdown-time")).to_have_text(re.compile(r"^(09:5\d|10:00)$"))
-    expect(page.get_by_test_id("checkout-total")).to_have_text("90.00 EUR")
+    expect(page.get_by_test_id("checkout-total")).to_have_text("€90.00")
     expect(page.get_by_test_id("test-cards")).to_contain_text("4242 4242 4242 4242")
     page.screenshot(path=str(artifacts / "checkout-page.png"), full_page=True)
 
@@ -76,7 +76,7 @@ def test_search_pick_two_seats_hold_pay_and_see_them_sold(browsers, artifacts):
     tickets = page.get_by_test_id("ticket")
     expect(tickets).to_have_count(2)
     expect(tickets.locator("svg.qr")).to_have_count(2)
-    expect(page.get_by_test_id("booking-total")).to_have_text("90.00 EUR")
+    expect(page.get_by_test_id("booking-total")).to_have_text("€90.00")
     page.screenshot(path=str(artifacts / "ticket-page.png"), full_page=True)
 
     # Another buyer (a second browser context, on a phone) sees those seats sold.
@@ -184,7 +184,7 @@ def test_keyboard_only_seat_selection(browsers):
         if page.evaluate("document.activeElement.getAttribute('data-testid')") == "seat":
             break
     focused = page.locator(":focus")
-    expect(focused).to_have_attribute("aria-label", "Section A, row 1, seat 1, 45.00 EUR")
+    expect(focused).to_have_attribute("aria-label", "Section A, row 1, seat 1, €45.00")
 
     page.keyboard.press("Space")  # A1-1
     page.keyboard.press("ArrowRight")
@@ -195,7 +195,7 @@ def test_keyboard_only_seat_selection(browsers):
     page.keyboard.press("Space")  # a fourth seat: over the event's limit of 3
     expect(page.get_by_test_id("seatmap-status")).to_contain_text("at most 3 seats")
     expect(seat(page, "A", 2, 3)).to_have_attribute("aria-checked", "false")
-    expect(page.get_by_test_id("selection-total")).to_have_text("135.00 EUR")
+    expect(page.get_by_test_id("selection-total")).to_have_text("€135.00")
 
     for _ in range(10):
         page.keyboard.press("Tab")

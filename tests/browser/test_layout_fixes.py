@@ -82,7 +82,7 @@ def test_sales_dashboard_fits_and_its_chart_labels_are_not_cut_off(browsers, art
 
 
 def seat_box(page, section, row, number, price="45.00"):
-    label = f"Section {section}, row {row}, seat {number}, {price} EUR"
+    label = f"Section {section}, row {row}, seat {number}, €{price}"
     return page.get_by_role("checkbox", name=label)
 
 

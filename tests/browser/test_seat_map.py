@@ -104,7 +104,7 @@ def test_a_small_seat_zooms_in_first_and_is_picked_at_24_px(browsers, artifacts,
     assert box["width"] >= TARGET_PX and box["height"] >= TARGET_PX
     target.tap() if size is PHONE else target.click()
     expect(target).to_have_attribute("aria-checked", "true")
-    expect(page.get_by_test_id("selection-total")).to_have_text("45.00 EUR")
+    expect(page.get_by_test_id("selection-total")).to_have_text("€45.00")
     # Every seat on screen has the same pitch: targets of 24 px at least.
     widths = [b["width"] for b in page.evaluate(GEOMETRY)["seats"]]
     assert min(widths) >= TARGET_PX
@@ -256,13 +256,11 @@ def test_the_buyers_own_held_seats_are_marked_as_theirs(browsers, artifacts, siz
 
     for number in (5, 6):
         mine = page.get_by_role(
-            "checkbox", name=f"Section A, row 2, seat {number}, 45.00 EUR, yours (held)"
+            "checkbox", name=f"Section A, row 2, seat {number}, €45.00, yours (held)"
         )
         expect(mine).to_have_attribute("data-status", "mine")
         expect(mine).to_have_attribute("aria-disabled", "true")
-    someone_elses = page.get_by_role(
-        "checkbox", name="Section B, row 2, seat 5, 45.00 EUR, on hold"
-    )
+    someone_elses = page.get_by_role("checkbox", name="Section B, row 2, seat 5, €45.00, on hold")
     expect(someone_elses).to_have_attribute("data-status", "held")
     expect(page.get_by_test_id("legend-mine")).to_have_text("Yours (held)")
     expect(page.get_by_text("On hold by someone")).to_be_visible()
@@ -271,12 +269,12 @@ def test_the_buyers_own_held_seats_are_marked_as_theirs(browsers, artifacts, siz
 
     # Still theirs after the page refreshes its availability.
     page.evaluate("window.seatMap.refresh()")
-    mine = page.get_by_role("checkbox", name="Section A, row 2, seat 5, 45.00 EUR, yours (held)")
+    mine = page.get_by_role("checkbox", name="Section A, row 2, seat 5, €45.00, yours (held)")
     expect(mine).to_have_attribute("data-status", "mine")
 
     # Somebody else sees the same seats as on hold by someone.
     stranger = browsers.page(factories.UserFactory(), **size)
     open_map(stranger, event)
-    held = stranger.get_by_role("checkbox", name="Section A, row 2, seat 5, 45.00 EUR, on hold")
+    held = stranger.get_by_role("checkbox", name="Section A, row 2, seat 5, €45.00, on hold")
     expect(held).to_have_attribute("data-status", "held")
     expect(stranger.get_by_test_id("legend-mine")).to_have_count(0)

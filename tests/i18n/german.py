@@ -31,6 +31,11 @@ def english_messages() -> tuple[tuple[str, re.Pattern], ...]:
                 continue  # a date format, not words
             parts = [re.escape(part) for part in PLACEHOLDER.split(english)]
             body = r".+?".join(parts)
+            # Whole words: "%(n)s ticket" is not in "write to tickets@example.com".
+            if re.match(r"\w", english):
+                body = r"\b" + body
+            if re.search(r"\w$", english):
+                body += r"\b"
             if len(english.split()) <= 2 and not PLACEHOLDER.search(english):
                 pattern = re.compile(rf"^{body}$", re.MULTILINE)
             else:

@@ -18,6 +18,8 @@ READ_ATTRIBUTES = {"title", "alt", "placeholder", "aria-label", "aria-descriptio
 # Names, not words of a language: the shop's brand, and what the switcher shows as a code.
 NOT_WORDS = {"Ticketing", "EN", "DE", "QR", "PDF", "CSV", "ID"}
 WORD = re.compile(r"[A-Za-zÄÖÜäöüß]{2,}")
+# Template blocks whose content is markup a reader never sees: CSS class names, the head.
+UNREAD_BLOCKS = {"bodyclass", "extrastyle", "extrahead", "coltype"}
 
 
 def _template_text(source: str) -> str:
@@ -34,6 +36,12 @@ def _template_text(source: str) -> str:
                 skipping = "endblocktranslate" if name == "blocktranslate" else "endblocktrans"
             elif name == "comment":
                 skipping = "endcomment"
+            elif (
+                name == "block"
+                and token.contents.split()[1:2]
+                and (token.contents.split()[1] in UNREAD_BLOCKS)
+            ):
+                skipping = "endblock"
             out.append(PLACEHOLDER)
         elif skipping:
             continue

@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.test import Client
 from django.urls import get_resolver, reverse
@@ -92,12 +93,17 @@ def german_client(user=None) -> Client:
     return client
 
 
-def assert_german_page(client, url, status=200):
+# Django's admin search box has an image whose alt text is "Search" in its template itself,
+# untranslated in every language (django/contrib/admin/templates/admin/search_form.html).
+DJANGO_ADMIN_ENGLISH = {"Search"}
+
+
+def assert_german_page(client, url, status=200, allowed=frozenset()):
     response = client.get(url)
     assert response.status_code == status, url
     html = response.content.decode()
     assert re.search(r'<html[^>]* lang="de"', html), url
-    left = english_left(read_text(html))
+    left = [message for message in english_left(read_text(html)) if message not in allowed]
     assert left == [], f"{url} shows in English: {left}"
     return html
 
@@ -112,7 +118,7 @@ def buyer_pages(shop):
         reverse("bookings:list"),
         reverse("bookings:detail", args=[booking.reference]),
         reverse("bookings:checkout", args=[shop["open_hold"].id]),
-        reverse("holds:resume", args=[event.id]),
+        reverse("holds:resume", args=[event.id]) + "?mode=best&quantity=2",
         reverse("accounts:account"),
         reverse("waitingroom:room", args=[shop["room_event"].id]),
     ]
@@ -126,7 +132,6 @@ def anonymous_pages(shop):
         reverse("accounts:signup"),
         reverse("accounts:password-reset"),
         reverse("accounts:password-reset-sent"),
-        reverse("accounts:password-reset-confirm", args=["MQ", "not-a-token"]),
     ]
 
 
@@ -138,7 +143,6 @@ def staff_pages(shop):
         reverse("admin:events_event_lock_contention", args=[event.id]),
         reverse("admin:events_venue_layout", args=[event.venue_id]),
         reverse("admin:bookings_booking_refund", args=[booking.id]),
-        reverse("admin:waitingroom_waitingroom_figures", args=[shop["room_event"].id]),
         reverse("admin:events_event_change", args=[event.id]),
         reverse("admin:events_venue_change", args=[event.venue_id]),
         reverse("admin:bookings_booking_change", args=[booking.id]),
@@ -185,12 +189,18 @@ def test_every_anonymous_page_is_german(shop):
     for url in anonymous_pages(shop):
         assert_german_page(client, url)
     assert_german_page(client, "/no-such-page/", status=404)
+    # A made-up reset link: the page that says it does not work.
+    assert_german_page(
+        client, reverse("accounts:password-reset-confirm", args=["MQ", "not-a-token"]), status=400
+    )
 
 
 def test_every_staff_page_is_german(shop):
     client = german_client(shop["staff"])
+    # The staff groups' names are data (apps/backoffice/staff_groups.py), like an event's title.
+    groups = set(Group.objects.values_list("name", flat=True))
     for url in staff_pages(shop):
-        assert_german_page(client, url)
+        assert_german_page(client, url, allowed=DJANGO_ADMIN_ENGLISH | groups)
     door = german_client(shop["door"])
     for url in door_pages(shop):
         assert_german_page(door, url)
@@ -200,7 +210,10 @@ def test_the_pages_checked_are_every_page_of_the_shop(shop):
     """A new page must be added above (or to NOT_PAGES, saying why)."""
     visited = {
         name
-        for url in buyer_pages(shop) + anonymous_pages(shop) + door_pages(shop)
+        for url in buyer_pages(shop)
+        + anonymous_pages(shop)
+        + door_pages(shop)
+        + [reverse("accounts:password-reset-confirm", args=["MQ", "not-a-token"])]
         for name in [_view_name(url)]
     }
     named = set()
@@ -244,8 +257,9 @@ def test_the_switcher_changes_the_language_of_the_next_page(shop):
 def test_the_scripts_get_german(shop):
     german = Client().get(reverse("javascript-catalog") + "?l=de", **GERMAN).content.decode()
     english = Client().get(reverse("javascript-catalog") + "?l=en").content.decode()
-    assert "Bühne" in german
-    assert "Bühne" not in english
+    # The catalogue is JSON inside the script: "ü" is written \u00fc.
+    assert '"Stage": "B\\u00fchne"' in german
+    assert "B\\u00fchne" not in english
 
 
 def test_api_errors_keep_their_code_and_speak_german(shop, api_client):
@@ -300,7 +314,7 @@ def test_the_refund_notice_is_german(shop):
     done = refund_tickets(
         reference=booking.reference, ticket_ids=[ticket.pk], staff_user=shop["staff"]
     )
-    message = refund_notice._refund_message(Booking.objects.get(pk=booking.pk), done.refund)
+    message = refund_notice.refund_message(Booking.objects.get(pk=booking.pk), done.refund)
     for text in (message.subject, message.body, read_text(message.alternatives[0][0])):
         assert english_left(text) == [], text
     assert "Erstattung" in message.subject

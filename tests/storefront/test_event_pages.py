@@ -142,7 +142,7 @@ class TestEventPage:
         assert response.status_code == 200
         html = response.content.decode()
         assert "<title>Symphony No. 9 —" in html
-        assert "Standard" in html and "30.00 EUR" in html
+        assert "Standard" in html and "€30.00" in html
         data = seat_data(response)
         assert data["event"] == event.id
         assert data["maxSeats"] == event.max_seats_per_order

@@ -100,7 +100,7 @@ class TestHold:
         premium = factories.PriceTierFactory(event=draft, name="Premium", price=Decimal("80.00"))
         TierAssignment.objects.create(event=draft, price_tier=premium, section="B")
         event = publish_event(event_id=draft.pk)
-        assert "Premium — 80.00 EUR" in buyer_client.get(event.get_absolute_url()).content.decode()
+        assert "Premium — €80.00" in buyer_client.get(event.get_absolute_url()).content.decode()
 
         buyer_client.post(
             reverse("holds:create", args=[event.id]),
@@ -199,7 +199,7 @@ class TestCheckoutPage:
         html = response.content.decode()
         assert response.status_code == 200
         assert f'data-expires-at="{hold.expires_at.isoformat()}"' in html
-        assert "90.00 EUR" in html
+        assert "€90.00" in html
         assert "4242 4242 4242 4242" in html and "4000 0000 0000 0002" in html
 
     def test_another_buyers_hold_is_404(self, client, hold):

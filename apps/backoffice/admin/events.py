@@ -7,8 +7,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.forms.models import BaseInlineFormSet
-from django.template.defaultfilters import pluralize
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.bookings.services import cancel_event
 from apps.common.errors import ShopError
@@ -72,7 +73,8 @@ class PriceTierInline(admin.TabularInline):
     fields = ("name", "price", "colour")
     extra = 0
     min_num = 0
-    verbose_name = "price tier"
+    verbose_name = gettext_lazy("price tier")
+    verbose_name_plural = gettext_lazy("price tiers")
 
     def get_extra(self, request, obj=None, **kwargs):
         return 0 if obj is not None and obj.price_tiers.exists() else 2
@@ -96,7 +98,8 @@ class TierAssignmentForm(forms.ModelForm):
         section, row = cleaned.get("section"), (cleaned.get("row") or "").strip()
         cleaned["row"] = row
         if section and row and row not in self.venue_rows.get(section, set()):
-            self.add_error("row", f"Section {section} has no row {row}.")
+            message = _("Section %(section)s has no row %(row)s.")
+            self.add_error("row", message % {"section": section, "row": row})
         return cleaned
 
 
@@ -105,8 +108,8 @@ class TierAssignmentInline(admin.TabularInline):
     form = TierAssignmentForm
     fields = ("price_tier", "section", "row")
     extra = 1
-    verbose_name = "price tier assignment"
-    verbose_name_plural = (
+    verbose_name = gettext_lazy("price tier assignment")
+    verbose_name_plural = gettext_lazy(
         "Price tier assignments — which seats sell at which tier (a row beats its whole section; "
         "seats not assigned get the cheapest tier)"
     )
@@ -116,7 +119,7 @@ class TierAssignmentInline(admin.TabularInline):
         form = formset.form
         tiers = form.base_fields["price_tier"]
         tiers.queryset = PriceTier.objects.filter(event=obj).select_related("event")
-        tiers.help_text = "Tiers added above appear here once saved."
+        tiers.help_text = _("Tiers added above appear here once saved.")
         venue_rows: dict[str, set[str]] = {}
         if obj is not None:
             for section, row in (
@@ -129,7 +132,7 @@ class TierAssignmentInline(admin.TabularInline):
             known = []
         form.base_fields["section"] = forms.ChoiceField(
             choices=[("", "---------")] + [(s, s) for s in known],
-            help_text="" if known else "The venue has no seats yet.",
+            help_text="" if known else _("The venue has no seats yet."),
         )
         form.venue_rows = venue_rows
         return formset
@@ -168,7 +171,7 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
     fieldsets = (
         (None, {"fields": ("title", "slug", "venue", "starts_at", "description")}),
         (
-            "Sales",
+            gettext_lazy("Sales"),
             {
                 "fields": (
                     "status",
@@ -179,8 +182,10 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
                     "max_seats_per_order",
                     "max_tickets_per_buyer",
                 ),
-                "description": "Put the event on sale with the “Publish” action in the event "
-                "list, once it has price tiers and its venue has seats.",
+                "description": gettext_lazy(
+                    "Put the event on sale with the “Publish” action in the event list, once it "
+                    "has price tiers and its venue has seats."
+                ),
             },
         ),
     )
@@ -216,11 +221,11 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
             fields += ["venue", "currency"]
         return fields
 
-    @admin.display(description="starts (venue's clock)", ordering="starts_at")
+    @admin.display(description=gettext_lazy("starts (venue's clock)"), ordering="starts_at")
     def starts(self, event):
         return format_local(event.starts_at, event.venue)
 
-    @admin.display(description="published")
+    @admin.display(description=gettext_lazy("published"))
     def published(self, event):
         return format_local(event.published_at, event.venue) if event.venue_id else ""
 
@@ -228,15 +233,15 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
         counts = getattr(event, "seat_count_by_status", None)
         return counts[status] if counts else None
 
-    @admin.display(description="sold")
+    @admin.display(description=gettext_lazy("sold"))
     def seats_sold(self, event):
         return self._seats(event, PUBLIC_SOLD)
 
-    @admin.display(description="held")
+    @admin.display(description=gettext_lazy("held"))
     def seats_held(self, event):
         return self._seats(event, PUBLIC_HELD)
 
-    @admin.display(description="available")
+    @admin.display(description=gettext_lazy("available"))
     def seats_available(self, event):
         return self._seats(event, PUBLIC_AVAILABLE)
 
@@ -250,8 +255,10 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
         ):
             self.message_user(
                 request,
-                "The price tier assignments changed. Seats already on sale keep their price "
-                "until you run “Re-apply price tiers to unsold seats” on this event.",
+                _(
+                    "The price tier assignments changed. Seats already on sale keep their price "
+                    "until you run “Re-apply price tiers to unsold seats” on this event."
+                ),
                 messages.WARNING,
             )
 
@@ -260,15 +267,24 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
             try:
                 result = call(event_id=pk)
             except ShopError as exc:
-                self.message_user(request, f"“{title}”: {exc.detail}", messages.ERROR)
+                self.message_user(
+                    request,
+                    _("“%(title)s”: %(reason)s") % {"title": title, "reason": exc.detail},
+                    messages.ERROR,
+                )
             else:
                 self.message_user(request, done(title, result), messages.SUCCESS)
 
-    @admin.action(description="Publish (put on sale)", permissions=["change"])
+    @admin.action(description=gettext_lazy("Publish (put on sale)"), permissions=["change"])
     def publish(self, request, queryset):
         def done(title, published):
             self._warn_of_empty_tiers(request, title, published.tiers_without_seats)
-            return f"“{title}” is on sale with {published.seats_created} seats."
+            n = published.seats_created
+            return ngettext(
+                "“%(title)s” is on sale with %(n)s seat.",
+                "“%(title)s” is on sale with %(n)s seats.",
+                n,
+            ) % {"title": title, "n": n}
 
         self._run(request, queryset, publish_event, done)
 
@@ -276,30 +292,45 @@ class EventAdmin(EventExportsAdminMixin, EventMonitoringAdminMixin, admin.ModelA
         # A tier no seat sells at is almost always a mistake (an assignment to the wrong
         # section); the event is published all the same, but staff are told.
         if empty:
-            names = ", ".join(f"“{name}”" for name in empty)
+            names = ", ".join(_("“%(name)s”") % {"name": name} for name in empty)
             self.message_user(
                 request,
-                f"“{title}”: no seat sells at the price tier{pluralize(empty)} {names}. Check "
-                "the tier assignments, then run “Re-apply price tiers to unsold seats”.",
+                ngettext(
+                    "“%(title)s”: no seat sells at the price tier %(names)s. Check the tier "
+                    "assignments, then run “Re-apply price tiers to unsold seats”.",
+                    "“%(title)s”: no seat sells at the price tiers %(names)s. Check the tier "
+                    "assignments, then run “Re-apply price tiers to unsold seats”.",
+                    len(empty),
+                )
+                % {"title": title, "names": names},
                 messages.WARNING,
             )
 
-    @admin.action(description="Re-apply price tiers to unsold seats", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Re-apply price tiers to unsold seats"), permissions=["change"]
+    )
     def reapply_tiers(self, request, queryset):
         self._run(
             request,
             queryset,
             apply_tier_assignments,
             lambda title, changed: (
-                f"“{title}”: {changed} unsold seat{pluralize(changed)} re-priced."
+                ngettext(
+                    "“%(title)s”: %(n)s unsold seat re-priced.",
+                    "“%(title)s”: %(n)s unsold seats re-priced.",
+                    changed,
+                )
+                % {"title": title, "n": changed}
             ),
         )
 
-    @admin.action(description="Cancel event", permissions=["change"])
+    @admin.action(description=gettext_lazy("Cancel event"), permissions=["change"])
     def cancel(self, request, queryset):
         self._run(
             request,
             queryset,
             cancel_event,
-            lambda title, _: f"“{title}” is cancelled; it is no longer on sale.",
+            lambda title, _result: (
+                _("“%(title)s” is cancelled; it is no longer on sale.") % {"title": title}
+            ),
         )

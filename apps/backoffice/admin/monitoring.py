@@ -9,6 +9,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from apps.common.admin import ReadOnlyModelAdmin
 from apps.common.errors import NotFound
@@ -67,13 +69,15 @@ class EventMonitoringAdminMixin:
             extra_context = {**(extra_context or {}), "monitoring": monitoring_urls(object_id)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    @admin.display(description="monitor")
+    @admin.display(description=gettext_lazy("monitor"))
     def monitoring_links(self, event):
         urls = monitoring_urls(event.pk)
         return format_html(
-            '<a href="{}">sales</a> · <a href="{}">contention</a>',
+            '<a href="{}">{}</a> · <a href="{}">{}</a>',
             urls["sales"],
+            _("sales"),
             urls["contention"],
+            _("contention"),
         )
 
     def _page(self, request, template, title, event, context):
@@ -84,7 +88,8 @@ class EventMonitoringAdminMixin:
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
                 "title": title,
-                "subtitle": f"{event} · times in {event.venue.time_zone}",
+                "subtitle": _("%(event)s · times in %(zone)s")
+                % {"event": event, "zone": event.venue.time_zone},
                 "original": event,
                 "monitoring": monitoring_urls(event.pk),
                 **context,
@@ -101,7 +106,7 @@ class EventMonitoringAdminMixin:
         return self._page(
             request,
             "admin/backoffice/sales_dashboard.html",
-            "Sales dashboard",
+            _("Sales dashboard"),
             data["event"],
             {
                 "data": data,
@@ -126,7 +131,7 @@ class EventMonitoringAdminMixin:
         return self._page(
             request,
             "admin/backoffice/lock_contention.html",
-            "Lock contention",
+            _("Lock contention"),
             data["event"],
             {
                 "data": data,
@@ -156,7 +161,7 @@ class LockStatAdmin(ReadOnlyModelAdmin):
             {
                 **self.admin_site.each_context(request),
                 "opts": self.opts,
-                "title": "Lock contention",
+                "title": _("Lock contention"),
                 "data": data,
                 "windows": _window_links(request, minutes),
                 "window_label": WINDOWS[minutes],

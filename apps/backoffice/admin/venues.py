@@ -16,6 +16,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from apps.common.errors import ShopError
 from apps.events.models import Event, Venue
@@ -65,18 +68,25 @@ def _count_of(model, **filters):
 class SeatLayoutForm(forms.Form):
     sections = forms.CharField(
         required=False,
-        label="Section names",
-        help_text="Separated by commas, e.g. <em>Stalls, Balcony</em> or <em>A, B, C</em>.",
+        label=gettext_lazy("Section names"),
+        help_text=gettext_lazy(
+            "Separated by commas, e.g. <em>Stalls, Balcony</em> or <em>A, B, C</em>."
+        ),
         widget=forms.TextInput(attrs={"size": 40, "autofocus": True}),
     )
     section_count = forms.IntegerField(
         required=False,
-        label="…or number of sections",
-        help_text="Instead of names: sections are then named A, B, C, … "
-        "(continuing after the letters this venue already uses).",
+        label=gettext_lazy("…or number of sections"),
+        help_text=gettext_lazy(
+            "Instead of names: sections are then named A, B, C, … "
+            "(continuing after the letters this venue already uses)."
+        ),
     )
-    rows = forms.IntegerField(label="Rows per section", help_text="Row 1 is nearest the stage.")
-    seats_per_row = forms.IntegerField(label="Seats per row")
+    rows = forms.IntegerField(
+        label=gettext_lazy("Rows per section"),
+        help_text=gettext_lazy("Row 1 is nearest the stage."),
+    )
+    seats_per_row = forms.IntegerField(label=gettext_lazy("Seats per row"))
 
     def clean_sections(self) -> list[str]:
         return [name.strip() for name in self.cleaned_data["sections"].split(",") if name.strip()]
@@ -84,10 +94,13 @@ class SeatLayoutForm(forms.Form):
 
 class StandingAreaForm(forms.Form):
     name = forms.CharField(
-        label="Area name", max_length=50, help_text="e.g. <em>Standing</em> or <em>Floor</em>."
+        label=gettext_lazy("Area name"),
+        max_length=50,
+        help_text=gettext_lazy("e.g. <em>Standing</em> or <em>Floor</em>."),
     )
     capacity = forms.IntegerField(
-        label="Capacity", help_text="How many people the area admits: never more are sold."
+        label=gettext_lazy("Capacity"),
+        help_text=gettext_lazy("How many people the area admits: never more are sold."),
     )
 
 
@@ -103,9 +116,12 @@ class VenueAdmin(admin.ModelAdmin):
             return forms.ChoiceField(
                 choices=time_zone_choices(),
                 initial=db_field.default,
-                help_text="The venue's clock: its events' times are typed and shown in it "
-                "(pages, admin, e-mails, tickets). Changing it keeps each event's moment and "
-                "shows it on the new clock.",
+                label=capfirst(db_field.verbose_name),
+                help_text=_(
+                    "The venue's clock: its events' times are typed and shown in it (pages, "
+                    "admin, e-mails, tickets). Changing it keeps each event's moment and shows "
+                    "it on the new clock."
+                ),
             )
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
@@ -120,11 +136,11 @@ class VenueAdmin(admin.ModelAdmin):
             )
         )
 
-    @admin.display(description="seats", ordering="seat_count")
+    @admin.display(description=gettext_lazy("seats"), ordering="seat_count")
     def seat_count(self, venue):
         return venue.seat_count
 
-    @admin.display(description="events", ordering="event_count")
+    @admin.display(description=gettext_lazy("events"), ordering="event_count")
     def event_count(self, venue):
         if not venue.event_count:
             return 0
@@ -150,7 +166,8 @@ class VenueAdmin(admin.ModelAdmin):
             return super().response_add(request, obj, post_url_continue)
         self.message_user(
             request,
-            f"The venue “{obj}” was added. Now generate its seats (or skip and do it later).",
+            _("The venue “%(venue)s” was added. Now generate its seats (or skip and do it later).")
+            % {"venue": obj},
             messages.SUCCESS,
         )
         return redirect("admin:events_venue_layout", obj.pk)
@@ -170,7 +187,11 @@ class VenueAdmin(admin.ModelAdmin):
             except ShopError as exc:
                 add_service_error(area_form, exc)
             else:
-                message = f"Created the standing area {area.name} for {area.capacity} people."
+                message = ngettext(
+                    "Created the standing area %(name)s for %(n)s person.",
+                    "Created the standing area %(name)s for %(n)s people.",
+                    area.capacity,
+                ) % {"name": area.name, "n": area.capacity}
                 self.log_change(request, venue, message)
                 self.message_user(request, message, messages.SUCCESS)
                 return redirect("admin:events_venue_change", venue.pk)
@@ -187,15 +208,17 @@ class VenueAdmin(admin.ModelAdmin):
             except ShopError as exc:
                 add_service_error(form, exc)
             else:
-                message = (
-                    f"Created {layout.seat_count} seats in sections {', '.join(layout.sections)}."
-                )
+                message = ngettext(
+                    "Created %(n)s seat in sections %(sections)s.",
+                    "Created %(n)s seats in sections %(sections)s.",
+                    layout.seat_count,
+                ) % {"n": layout.seat_count, "sections": ", ".join(layout.sections)}
                 self.log_change(request, venue, message)
                 self.message_user(request, message, messages.SUCCESS)
                 return redirect("admin:events_venue_change", venue.pk)
         context = {
             **self.admin_site.each_context(request),
-            "title": "Seat layout and standing areas",
+            "title": _("Seat layout and standing areas"),
             "subtitle": str(venue),
             "opts": self.opts,
             "original": venue,

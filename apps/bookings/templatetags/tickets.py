@@ -5,13 +5,15 @@ import segno
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 register = template.Library()
 
 
 @register.filter
-def qr_svg(code: str, label: str = "Ticket QR code"):
+def qr_svg(code: str, label: str = ""):
     """The ticket code as an inline SVG QR code that scales with CSS (class "qr")."""
+    label = label or gettext("Ticket QR code")
     qr = segno.make(str(code), error="m", micro=False)
     svg = qr.svg_inline(
         scale=4,

@@ -22,6 +22,8 @@ holds, then event seats by id."""
 import logging
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.accounts.roles import is_door_steward
 from apps.common import metrics
@@ -80,12 +82,12 @@ def hold_seats(
     sale facts, so an event without a room pays nothing for it. Door stewards hold nothing."""
     try:
         if is_door_steward(user):
-            raise Forbidden("A door account cannot hold seats.", code="door_account")
+            raise Forbidden(_("A door account cannot hold seats."), code="door_account")
         event = _on_sale(event_id)
         if event.waiting_room:
             room_passes.check(event_id=event.pk, user_id=user.pk, token=queue_pass)
         if (event_seat_ids is None) == (quantity is None):
-            raise InvalidRequest("Give either seats or a quantity.", code="seats_or_quantity")
+            raise InvalidRequest(_("Give either seats or a quantity."), code="seats_or_quantity")
         if event_seat_ids is not None:
             ids = _chosen_ids(event, event_seat_ids)
             return _retrying_after_stale_hold(user, event, lambda: _hold_chosen(user, event, ids))
@@ -93,7 +95,7 @@ def hold_seats(
         if area is not None:
             if section is not None:
                 raise InvalidRequest(
-                    "Give either a section or a standing area, not both.",
+                    _("Give either a section or a standing area, not both."),
                     code="section_or_area",
                 )
             return _retrying_after_stale_hold(
@@ -139,32 +141,38 @@ def _retrying_after_stale_hold(user, event: Event, hold_them) -> Hold:
 def _on_sale(event_id) -> Event:
     event = sale_facts(event_id)
     if not event.sells_at(timezone.now()):
-        raise RuleBroken("Tickets for this event are not on sale now.", code="event_not_on_sale")
+        raise RuleBroken(_("Tickets for this event are not on sale now."), code="event_not_on_sale")
     return event
 
 
 def _whole_number(value) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidRequest("Quantity must be a whole number.")
+        raise InvalidRequest(_("Quantity must be a whole number."))
     return value
 
 
 def _chosen_ids(event: Event, event_seat_ids) -> list[int]:
     ids = list(event_seat_ids)
     if any(not isinstance(i, int) or isinstance(i, bool) or i < 1 for i in ids):
-        raise InvalidRequest("Seat ids must be positive whole numbers.")
+        raise InvalidRequest(_("Seat ids must be positive whole numbers."))
     if len(set(ids)) != len(ids):
-        raise InvalidRequest("A seat is listed twice.", code="duplicate_seats")
+        raise InvalidRequest(_("A seat is listed twice."), code="duplicate_seats")
     _check_count(event, len(ids))
     return sorted(ids)
 
 
 def _check_count(event: Event, count: int) -> None:
     if count < 1:
-        raise InvalidRequest("Choose at least one seat.", code="no_seats")
+        raise InvalidRequest(_("Choose at least one seat."), code="no_seats")
     if count > event.max_seats_per_order:
+        most = event.max_seats_per_order
         raise RuleBroken(
-            f"You can hold at most {event.max_seats_per_order} seats per order.",
+            ngettext(
+                "You can hold at most %(most)s seat per order.",
+                "You can hold at most %(most)s seats per order.",
+                most,
+            )
+            % {"most": most},
             code="too_many_seats",
             max_seats=event.max_seats_per_order,
         )

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.db import IntegrityError, connection, transaction
 from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext as _
 
 from apps.common import metrics
 from apps.common.errors import InvalidRequest
@@ -133,7 +134,7 @@ def claim_chosen_seats(user, event: Event, ids: list[int]) -> Hold:
         if len(choice.seats) != len(ids):
             unknown = sorted(set(ids) - {seat.line.id for seat in choice.seats})
             raise InvalidRequest(
-                "Some seats are not part of this event.", code="invalid_seats", seats=unknown
+                _("Some seats are not part of this event."), code="invalid_seats", seats=unknown
             )
         taken = [
             seat.line.id

@@ -10,6 +10,8 @@ from enum import StrEnum
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Now
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.common import metrics
 from apps.common.errors import Conflict, Gone, NotFound, RuleBroken
@@ -27,7 +29,7 @@ def _hold_uuid(hold_id) -> uuid.UUID:
     try:
         return uuid.UUID(str(hold_id))
     except ValueError:
-        raise NotFound("There is no such hold.", code="hold_not_found") from None
+        raise NotFound(_("There is no such hold."), code="hold_not_found") from None
 
 
 def _locked_hold(user, hold_id, *related) -> Hold:
@@ -41,7 +43,7 @@ def _locked_hold(user, hold_id, *related) -> Hold:
         holds = holds.filter(user=user)
     hold = holds.filter(pk=_hold_uuid(hold_id)).annotate(db_now=Now()).first()
     if hold is None:
-        raise NotFound("There is no such hold.", code="hold_not_found")
+        raise NotFound(_("There is no such hold."), code="hold_not_found")
     return hold
 
 
@@ -94,10 +96,16 @@ def extend_hold(*, user, hold_id) -> Hold:
         # locking statement began, and while it waited for the lock the hold may have run out
         # and another buyer taken its seats (which needs no lock on the hold).
         if hold.expires_at <= seats.lock_held_seats(hold):
-            raise Gone("This hold has expired; hold the seats again.", code="hold_expired")
+            raise Gone(_("This hold has expired; hold the seats again."), code="hold_expired")
         if hold.extensions >= limit:
             raise RuleBroken(
-                f"A hold can be extended at most {limit} times.", code="extension_limit"
+                ngettext(
+                    "A hold can be extended at most %(limit)s time.",
+                    "A hold can be extended at most %(limit)s times.",
+                    limit,
+                )
+                % {"limit": limit},
+                code="extension_limit",
             )
         until = hold.expires_at + timedelta(minutes=sale_facts(hold.event_id).hold_minutes)
         seats.extend_held_seats(hold, until)

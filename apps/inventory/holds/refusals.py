@@ -1,8 +1,18 @@
 """The refusals a hold request can get, each spelled once, whichever layer decides it."""
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
 from apps.common.errors import Conflict
 
 from ..models import Hold
+
+# Whole sentences per status: a status name cannot be dropped into another language's sentence.
+_HOLD_ENDED = {
+    Hold.Status.RELEASED: gettext_lazy("This hold is already released."),
+    Hold.Status.EXPIRED: gettext_lazy("This hold is already expired."),
+    Hold.Status.CONVERTED: gettext_lazy("This hold is already converted to booking."),
+}
 
 
 class StaleHoldInTheWay(Exception):
@@ -17,13 +27,13 @@ class BlockBusy(Exception):
 def seats_unavailable(seats: list[int] | None = None) -> Conflict:
     extra = {} if seats is None else {"seats": seats}
     return Conflict(
-        "Sorry, some of these seats have just been taken.", code="seats_unavailable", **extra
+        _("Sorry, some of these seats have just been taken."), code="seats_unavailable", **extra
     )
 
 
 def seat_busy(seats: list[int]) -> Conflict:
     return Conflict(
-        "Someone else is taking one of these seats right now. Pick other seats.",
+        _("Someone else is taking one of these seats right now. Pick other seats."),
         code="seat_busy",
         retryable=True,
         seats=seats,
@@ -32,24 +42,34 @@ def seat_busy(seats: list[int]) -> Conflict:
 
 def active_hold_exists(hold_id) -> Conflict:
     return Conflict(
-        "You already hold seats for this event. Complete or release that hold first.",
+        _("You already hold seats for this event. Complete or release that hold first."),
         code="active_hold_exists",
         hold=str(hold_id) if hold_id else None,
     )
 
 
 def no_block(quantity: int, section) -> Conflict:
-    where = f" in section {section}" if section else ""
-    return Conflict(
-        f"There is no block of {quantity} adjacent free seats{where}. "
-        "Try fewer seats, another section, or pick seats on the map.",
-        code="no_adjacent_seats",
-    )
+    # Whole sentences, with and without a section, so that each language can order its words.
+    if section:
+        detail = ngettext(
+            "There is no block of %(quantity)s adjacent free seat in section %(section)s. "
+            "Try fewer seats, another section, or pick seats on the map.",
+            "There is no block of %(quantity)s adjacent free seats in section %(section)s. "
+            "Try fewer seats, another section, or pick seats on the map.",
+            quantity,
+        ) % {"quantity": quantity, "section": section}
+    else:
+        detail = ngettext(
+            "There is no block of %(quantity)s adjacent free seat. "
+            "Try fewer seats, another section, or pick seats on the map.",
+            "There is no block of %(quantity)s adjacent free seats. "
+            "Try fewer seats, another section, or pick seats on the map.",
+            quantity,
+        ) % {"quantity": quantity}
+    return Conflict(detail, code="no_adjacent_seats")
 
 
 def ensure_active(hold: Hold) -> None:
     """Release and extend act on active holds only."""
     if hold.status != Hold.Status.ACTIVE:
-        raise Conflict(
-            f"This hold is already {hold.get_status_display().lower()}.", code="hold_not_active"
-        )
+        raise Conflict(str(_HOLD_ENDED[hold.status]), code="hold_not_active")

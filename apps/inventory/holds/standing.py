@@ -9,6 +9,8 @@ place and one live ticket per event seat, as for numbered seats."""
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from apps.common.errors import Conflict, InvalidRequest
 from apps.events.models import Event
@@ -28,12 +30,12 @@ def hold_standing_places(user, event: Event, quantity: int, area_name: str, tier
     area = areas.places(event.pk).area(area_name)
     if area is None:
         raise InvalidRequest(
-            "This event has no standing area of that name.",
+            _("This event has no standing area of that name."),
             code="unknown_area",
-            fields={"area": [f"No standing area named {area_name!r}."]},
+            fields={"area": [_("No standing area named '%(name)s'.") % {"name": area_name}]},
         )
     _refuse_known_full(user, event, area, quantity)  # layer 0
-    for _ in range(STANDING_TRIES):
+    for _attempt in range(STANDING_TRIES):
         with one_hold_per_buyer(user, event), transaction.atomic(durable=True):
             hold, lines = seats.hold_free_places(
                 user, event, area.first, area.capacity, quantity, tier_id
@@ -54,7 +56,8 @@ def hold_standing_places(user, event: Event, quantity: int, area_name: str, tier
 
 def area_busy(area: str) -> Conflict:
     return Conflict(
-        f"Many buyers are taking places in {area} right now. Please try again in a moment.",
+        _("Many buyers are taking places in %(area)s right now. Please try again in a moment.")
+        % {"area": area},
         code="area_busy",
         retryable=True,
         area=area,
@@ -63,11 +66,16 @@ def area_busy(area: str) -> Conflict:
 
 def not_enough_places(area: str, left: int) -> Conflict:
     if left <= 0:
-        detail = f"{area} is sold out."
+        detail = _("%(area)s is sold out.") % {"area": area}
     elif left == 1:
-        detail = f"Only 1 place is left in {area}."
+        detail = _("Only 1 place is left in %(area)s.") % {"area": area}
     else:
-        detail = f"Only {left} places are left in {area}; ask for {left} or fewer."
+        # Never 1 here (above); ngettext all the same, for languages with several plural forms.
+        detail = ngettext(
+            "Only %(left)s place is left in %(area)s; ask for %(left)s or fewer.",
+            "Only %(left)s places are left in %(area)s; ask for %(left)s or fewer.",
+            left,
+        ) % {"left": left, "area": area}
     return Conflict(detail, code="not_enough_places", area=area, left=max(left, 0))
 
 

@@ -16,6 +16,8 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from apps.common.errors import InvalidRequest
 from apps.common.parsing import ascii_int, is_ascii_digits
@@ -76,7 +78,7 @@ class CardDetails:
         errors: dict[str, list[str]] = {}
         digits = "".join(str(number or "").split()).replace("-", "")
         if not is_ascii_digits(digits) or not 12 <= len(digits) <= 19 or not luhn_valid(digits):
-            errors["card_number"] = ["Enter a valid card number."]
+            errors["card_number"] = [_("Enter a valid card number.")]
         try:
             month, year = _whole_number(exp_month), _whole_number(exp_year)
             if not 1 <= month <= 12:
@@ -84,20 +86,83 @@ class CardDetails:
             today = timezone.now().date()
             if year < 1000:
                 # "27" could be 2027 or a typo: the buyer says which (the field asks for YYYY).
-                errors["exp_year"] = ["Enter the expiry year in four digits, e.g. 2031."]
+                errors["exp_year"] = [_("Enter the expiry year in four digits, e.g. 2031.")]
             elif (year, month) < (today.year, today.month):
-                errors["exp_year"] = ["This card has expired."]
+                errors["exp_year"] = [_("This card has expired.")]
         except (TypeError, ValueError):
-            errors["exp_month"] = ["Enter the expiry month (1-12) and year."]
+            errors["exp_month"] = [_("Enter the expiry month (1-12) and year.")]
             month, year = 0, 0
         cvc_text = str(cvc or "").strip()
         if not is_ascii_digits(cvc_text) or len(cvc_text) not in (3, 4):
-            errors["cvc"] = ["Enter the 3 or 4 digit security code."]
+            errors["cvc"] = [_("Enter the 3 or 4 digit security code.")]
         if errors:
             raise InvalidCard(next(iter(errors.values()))[0], fields=errors)
         return cls(
             number=digits, exp_month=month, exp_year=year, cvc=cvc_text, name=str(name or "")
         )
+
+
+# What the shop itself writes about a refused card or payment (the sandbox, apps.payments.
+# services). Stored in English with the payment (staff read them), translated where a buyer is
+# told (card_error_message).
+CARD_DECLINED = gettext_noop("Your card was declined.")
+NOT_A_TEST_CARD = gettext_noop("This card number is not one of the sandbox test cards.")
+NO_SUCH_PAYMENT_METHOD = gettext_noop("No such payment method.")
+NO_SUCH_INTENT = gettext_noop("No such payment intent.")
+ENTER_CARD = gettext_noop("Enter your card details to pay.")
+SERVICE_UNREACHABLE = gettext_noop("The payment service could not be reached; nothing was charged.")
+NO_INTENT = gettext_noop("No intent was created.")
+PAYMENT_REFUSED = gettext_noop("The payment was refused.")
+_OWN_MESSAGES = frozenset(
+    {
+        CARD_DECLINED,
+        NOT_A_TEST_CARD,
+        NO_SUCH_PAYMENT_METHOD,
+        NO_SUCH_INTENT,
+        ENTER_CARD,
+        SERVICE_UNREACHABLE,
+        NO_INTENT,
+        PAYMENT_REFUSED,
+    }
+)
+
+# A gateway writes its messages in English. The common card errors, by the gateway's code
+# (Stripe's codes, which the sandbox uses too), in Stripe's own English words: translated at
+# the call, in the language the buyer reads.
+CARD_ERRORS = {
+    "card_declined": gettext_noop("Your card was declined."),
+    "expired_card": gettext_noop("Your card has expired."),
+    "incorrect_cvc": gettext_noop("Your card's security code is incorrect."),
+    "invalid_cvc": gettext_noop("Your card's security code is invalid."),
+    "incorrect_number": gettext_noop("Your card number is incorrect."),
+    "invalid_number": gettext_noop("Your card number is invalid."),
+    "invalid_expiry_month": gettext_noop("Your card's expiration month is invalid."),
+    "invalid_expiry_year": gettext_noop("Your card's expiration year is invalid."),
+    "insufficient_funds": gettext_noop("Your card has insufficient funds."),
+    "processing_error": gettext_noop(
+        "An error occurred while processing your card. Try again in a little bit."
+    ),
+    "authentication_required": gettext_noop(
+        "Your card was declined. This transaction requires authentication."
+    ),
+}
+_KNOWN_MESSAGES = _OWN_MESSAGES | frozenset(CARD_ERRORS.values())
+
+
+def card_error_message(code: str | None, message: str | None) -> str:
+    """What the buyer is told about a refused card, in the active language. A message the shop
+    knows is translated as it stands. Another of the gateway's messages (a decline's precise
+    reason) is kept for a buyer who reads English, as the gateway writes; for any other
+    language its code's message, translated, stands in. The code itself (the API's
+    `decline_code`, the stored `failure_code`) never changes."""
+    if message in _KNOWN_MESSAGES:
+        return _(message)
+    generic = CARD_ERRORS.get(code or "")
+    if generic is not None:
+        translated = _(generic)
+        if translated != generic or not message:
+            return translated
+    return message or ""
 
 
 class Outcome(StrEnum):
@@ -166,8 +231,10 @@ class PaymentProvider(ABC):
     def payment_method_for_card(self, card: CardDetails) -> str:
         """Only a sandbox takes card numbers; a real gateway gets them from its own script."""
         raise InvalidRequest(
-            "Card details are not accepted here; pay with a payment method created by the "
-            "payment form (Stripe.js or the mobile SDK).",
+            _(
+                "Card details are not accepted here; pay with a payment method created by the "
+                "payment form (Stripe.js or the mobile SDK)."
+            ),
             code="card_data_not_accepted",
         )
 

@@ -26,6 +26,10 @@ from django.utils import timezone
 
 from ..models import SandboxCharge, SandboxRefund
 from .base import (
+    CARD_DECLINED,
+    NO_SUCH_INTENT,
+    NO_SUCH_PAYMENT_METHOD,
+    NOT_A_TEST_CARD,
     CardDetails,
     GatewayRefused,
     GatewayUnavailable,
@@ -79,7 +83,7 @@ class SandboxProvider(PaymentProvider):
 
     def create_intent(self, *, amount, currency, key, order_ref, payment_method=""):
         if not payment_method.startswith("pm_card_"):
-            raise GatewayRefused("No such payment method.", code="payment_method_invalid")
+            raise GatewayRefused(NO_SUCH_PAYMENT_METHOD, code="payment_method_invalid")
         try:
             with transaction.atomic():
                 charge = SandboxCharge.objects.create(
@@ -101,7 +105,7 @@ class SandboxProvider(PaymentProvider):
         with transaction.atomic():
             charge = SandboxCharge.objects.select_for_update().filter(id=intent_id).first()
             if charge is None:
-                raise GatewayRefused("No such payment intent.", code="intent_not_found")
+                raise GatewayRefused(NO_SUCH_INTENT, code="intent_not_found")
             if charge.status != SandboxCharge.Status.REQUIRES_CONFIRMATION:
                 return self._result(charge)  # confirmed before: the same answer, no new charge
             charge.confirm_attempts += 1
@@ -125,7 +129,7 @@ class SandboxProvider(PaymentProvider):
     def retrieve_intent(self, *, intent_id):
         charge = SandboxCharge.objects.filter(id=intent_id).first()
         if charge is None:
-            raise GatewayRefused("No such payment intent.", code="intent_not_found")
+            raise GatewayRefused(NO_SUCH_INTENT, code="intent_not_found")
         return self._result(charge)
 
     def cancel_intent(self, *, intent_id):
@@ -198,13 +202,7 @@ class SandboxProvider(PaymentProvider):
             client_secret=f"{charge.id}_secret_sandbox",
             card_last4=charge.card_last4,
             failure_code=("card_declined" if known else "incorrect_number") if declined else "",
-            failure_message=(
-                "Your card was declined."
-                if known
-                else "This card number is not one of the sandbox test cards."
-            )
-            if declined
-            else "",
+            failure_message=(CARD_DECLINED if known else NOT_A_TEST_CARD) if declined else "",
         )
 
 

@@ -13,6 +13,7 @@ import stripe
 from django.conf import settings
 
 from .base import (
+    PAYMENT_REFUSED,
     GatewayRefused,
     GatewayUnavailable,
     IntentResult,
@@ -149,7 +150,7 @@ class StripeProvider(PaymentProvider):
 
 def _safe(exc) -> str:
     """Stripe's own user-facing message (it never contains card numbers)."""
-    return str(getattr(exc, "user_message", None) or "The payment was refused.")[:255]
+    return str(getattr(exc, "user_message", None) or PAYMENT_REFUSED)[:255]
 
 
 def _result(intent) -> IntentResult:
