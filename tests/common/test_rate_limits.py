@@ -86,6 +86,10 @@ def test_each_action_is_limited_per_account(limits, action, send):
     for _ in range(2):
         assert send(client, event).status_code != 429
     _assert_refused(send(client, event), action, "account")
+    # In German the same code, its detail in German.
+    german = send(client, event, HTTP_ACCEPT_LANGUAGE="de")
+    assert (german.status_code, german.json()["code"]) == (429, ACTIONS[action][0])
+    assert "von diesem Konto" in german.json()["detail"]
     # Another buyer from the same address is not refused: the account was.
     assert send(client_for(factories.UserFactory()), event).status_code != 429
 
