@@ -90,7 +90,8 @@ def main(argv=None) -> int:
             "WARNING",
         ]
     )
-    env = bench.shop_environment(args, secrets.token_urlsafe(64))
+    # A random key: the production settings refuse placeholders (apps/common/keys.py).
+    env = bench.shop_environment(args, secrets.token_urlsafe(48))
     env["ALLOWED_HOSTS"] = "testserver,127.0.0.1"
     bench.recreate_database(args.database_url)
     bench.flush_redis(args.redis_url)

@@ -6,8 +6,14 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER
+from apps.common.api_schema import (
+    ERROR_RESPONSES,
+    IDEMPOTENCY_HEADER,
+    RETRY_AFTER_HEADER,
+    rate_limit_response,
+)
 from apps.common.idempotency import idempotent
+from apps.common.rate_limits import rate_limited
 from apps.payments.providers.base import CardDetails
 
 from . import selectors, services, ticket_pdf
@@ -45,10 +51,16 @@ class BookingListCreateApi(ListAPIView):
             "(4242424242424242 succeeds, 4000000000000002 is declined); a real gateway "
             "refuses card fields with 400 `card_data_not_accepted`."
         ),
-        parameters=[IDEMPOTENCY_HEADER],
+        parameters=[IDEMPOTENCY_HEADER, RETRY_AFTER_HEADER],
         request=BookingCreateSerializer,
-        responses={201: BookingSerializer, 202: PaymentPendingSerializer, **ERROR_RESPONSES},
+        responses={
+            201: BookingSerializer,
+            202: PaymentPendingSerializer,
+            **ERROR_RESPONSES,
+            429: rate_limit_response("booking_rate_limited"),
+        },
     )
+    @rate_limited("booking")
     @idempotent
     def post(self, request):
         data = BookingCreateSerializer(data=request.data)
@@ -91,10 +103,15 @@ class BookingCancelApi(APIView):
     @extend_schema(
         operation_id="bookings_cancel",
         summary="Cancel a booking before the event (refunded in full)",
-        parameters=[REFERENCE, IDEMPOTENCY_HEADER],
+        parameters=[REFERENCE, IDEMPOTENCY_HEADER, RETRY_AFTER_HEADER],
         request=None,
-        responses={200: BookingSerializer, **ERROR_RESPONSES},
+        responses={
+            200: BookingSerializer,
+            **ERROR_RESPONSES,
+            429: rate_limit_response("cancel_rate_limited"),
+        },
     )
+    @rate_limited("cancel")
     @idempotent
     def post(self, request, reference):
         booking = services.cancel_booking(user=request.user, reference=reference)

@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.common import rate_limits
 from apps.common.errors import InvalidRequest, ShopError
 from apps.common.money import format_money
 from apps.common.views import or_404
@@ -160,6 +161,7 @@ def checkout(request, hold_id):
         return _render_checkout(request, hold, booking=booking)
 
     try:
+        rate_limits.check("booking", request)  # the API's limits, on the page too
         booking = _pay(request, hold)
     except services.PaymentPending as exc:
         hold = _get_hold(request.user, hold.id)
@@ -220,6 +222,7 @@ def booking_list(request):
 @require_POST
 def booking_cancel(request, reference):
     try:
+        rate_limits.check("cancel", request)
         booking = or_404(services.cancel_booking, user=request.user, reference=reference)
     except ShopError as exc:
         messages.error(request, exc.detail)

@@ -30,6 +30,26 @@ ERROR_RESPONSES = {
     }.items()
 }
 
+
+def rate_limit_response(code: str) -> OpenApiResponse:
+    """The 429 of an action limited per account and per address (apps.common.rate_limits)."""
+    return OpenApiResponse(
+        ErrorSerializer,
+        description=f"{code}: too many requests from this account or address; retry after "
+        "`Retry-After` seconds",
+    )
+
+
+# Goes into `parameters` of an operation with a rate limit: the header of its 429.
+RETRY_AFTER_HEADER = OpenApiParameter(
+    "Retry-After",
+    int,
+    OpenApiParameter.HEADER,
+    response=[429],
+    description="Seconds until the rate limit lets this request through again",
+)
+
+
 IDEMPOTENCY_HEADER = OpenApiParameter(
     "Idempotency-Key",
     str,

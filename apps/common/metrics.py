@@ -69,3 +69,8 @@ CHECKIN_SCANS = Counter(
     "ticket_cancelled, unknown_code, ...)",
     ["result"],
 )
+RATE_LIMITED = Counter(
+    "ticketing_rate_limited_total",
+    "Requests refused with 429 by a rate limit, by action and by which key (account, address)",
+    ["action", "by"],
+)

@@ -3,8 +3,15 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api_schema import ERROR_RESPONSES, IDEMPOTENCY_HEADER, ErrorSerializer
+from apps.common.api_schema import (
+    ERROR_RESPONSES,
+    IDEMPOTENCY_HEADER,
+    RETRY_AFTER_HEADER,
+    ErrorSerializer,
+    rate_limit_response,
+)
 from apps.common.idempotency import idempotent
+from apps.common.rate_limits import rate_limited
 from apps.waitingroom.passes import PASS_HEADER
 
 from . import holds, selectors
@@ -36,6 +43,7 @@ HOLD_CREATE_ERRORS = {
         description="waiting_room_unavailable: the event's waiting room cannot check passes "
         "now (Redis away); retry",
     ),
+    429: rate_limit_response("hold_rate_limited"),
 }
 
 
@@ -48,10 +56,11 @@ class HoldListCreateApi(APIView):
             "in a `section` or `price_tier`) for the event's hold minutes. 409 `seats_unavailable`"
             " lists taken seats; 409 `seat_busy` means another buyer is taking one this instant."
         ),
-        parameters=[IDEMPOTENCY_HEADER, QUEUE_PASS_HEADER],
+        parameters=[IDEMPOTENCY_HEADER, QUEUE_PASS_HEADER, RETRY_AFTER_HEADER],
         request=HoldCreateSerializer,
         responses={201: HoldSerializer, **HOLD_CREATE_ERRORS},
     )
+    @rate_limited("hold")
     @idempotent(durable=False)
     def post(self, request):
         values = parse_hold_request(request.data)

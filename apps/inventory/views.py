@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from apps.common import rate_limits
 from apps.common.errors import ShopError
 from apps.common.parsing import ascii_int
 from apps.common.views import or_404
@@ -102,6 +103,8 @@ def hold_create(request, event_id):
         return redirect_to_login(f"{back}?{query}" if query else back)
 
     try:
+        # The API's limits, on the form too: a bot gains nothing by switching to the page.
+        rate_limits.check("hold", request)
         hold = or_404(
             holds.hold_seats,
             user=request.user,

@@ -4,7 +4,13 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.common.api_schema import ERROR_RESPONSES, ErrorSerializer
+from apps.common.api_schema import (
+    ERROR_RESPONSES,
+    RETRY_AFTER_HEADER,
+    ErrorSerializer,
+    rate_limit_response,
+)
+from apps.common.rate_limits import rate_limited
 
 from . import services
 from .documents import place_document
@@ -55,7 +61,9 @@ class RoomApi(APIView):
             "first come first served. 404 `no_waiting_room` when the event has none."
         ),
         request=None,
-        responses=ROOM_RESPONSES,
+        parameters=[RETRY_AFTER_HEADER],
+        responses={**ROOM_RESPONSES, 429: rate_limit_response("room_join_rate_limited")},
     )
+    @rate_limited("room_join")
     def post(self, request, event_id):
         return _answer(services.join_room, request, event_id)

@@ -19,7 +19,7 @@ from apps.common.process_cache import MISSING, ProcessCache
 from apps.events import services as event_services
 from apps.events.sale_facts import sale_facts
 
-from . import passes, state
+from . import passes, polling, state
 from .models import WaitingRoom
 from .state import RoomUnavailable
 
@@ -129,15 +129,16 @@ def _as_time(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
-def _poll_seconds(wait: float | None) -> float:
-    """Ask again in a tenth of the estimated wait, within the configured bounds: a buyer far back
-    asks rarely, one about to be admitted every couple of seconds. Paused (no estimate): five
-    times the shortest interval, so a resume is noticed soon without a crowd asking hard."""
-    low = settings.TICKETING["ROOM_POLL_MIN_SECONDS"]
-    high = settings.TICKETING["ROOM_POLL_MAX_SECONDS"]
-    if wait is None:
-        return round(min(high, 5 * low), 1)
-    return round(min(high, max(low, wait / 10)), 1)
+def _poll_seconds(position: int, waiting: int, paused: bool) -> float:
+    """Within the room's budget of answers (apps.waitingroom.polling): one about to be admitted
+    asks every couple of seconds, one far back rarely. Paused: five times the shortest interval
+    at least, so a resume is noticed soon without a crowd asking hard."""
+    config = settings.TICKETING
+    low, high = config["ROOM_POLL_MIN_SECONDS"], config["ROOM_POLL_MAX_SECONDS"]
+    seconds = polling.poll_seconds(
+        position, waiting, budget=config["ROOM_STATUS_PER_SECOND"], low=low, high=high
+    )
+    return round(min(high, max(seconds, 5 * low)), 1) if paused else seconds
 
 
 def _place(event_id, user_id, raw: list) -> Place:
@@ -173,7 +174,7 @@ def _place(event_id, user_id, raw: list) -> Place:
         position=position,
         waiting=shared.waiting,
         estimated_wait_seconds=None if wait is None else math.ceil(wait),
-        poll_seconds=_poll_seconds(wait),
+        poll_seconds=_poll_seconds(position, shared.waiting, shared.paused),
         **common,
     )
 

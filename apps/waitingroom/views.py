@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.common.errors import NotFound
+from apps.common import rate_limits
+from apps.common.errors import NotFound, TooManyRequests
 from apps.events import selectors as event_selectors
 
 from . import passes, services
@@ -70,7 +71,22 @@ def room(request, event_id):
 @login_required
 @require_POST
 def join(request, event_id):
-    _event(event_id)
+    event = _event(event_id)
+    try:
+        rate_limits.check("room_join", request)
+    except TooManyRequests as exc:
+        # The page again, with the refusal and the buyer's place if they have one: a 429 the
+        # browser shows rather than a redirect that hides it.
+        place, unavailable = _place_or_none(services.room_status, request, event_id)
+        messages.error(request, exc.detail)
+        response = render(
+            request,
+            "waitingroom/room.html",
+            {"event": event, "place": place, "unavailable": unavailable},
+            status=429,
+        )
+        response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
     place, unavailable = _place_or_none(services.join_room, request, event_id)
     if unavailable is not None:
         messages.error(request, unavailable.detail)

@@ -177,6 +177,22 @@ USING_REDIS = bool(REDIS_URL)
 # the first of them saw (apps/common/client_ip.py). 0 trusts no X-Forwarded-For at all.
 NUM_PROXIES = env_int("NUM_PROXIES", 0)
 
+# Rate limits per account and per client address (apps/common/rate_limits.py: one Redis round
+# trip per request; off without Redis). A buyer needs a few holds, one payment and rarely a
+# cancel per sale; an address may stand for many buyers (offices, mobile carriers' NAT).
+RATE_LIMITS = {
+    action: {
+        "user": os.environ.get(f"THROTTLE_{action.upper()}_USER", user),
+        "ip": os.environ.get(f"THROTTLE_{action.upper()}_IP", ip),
+    }
+    for action, user, ip in (
+        ("hold", "20/min", "300/min"),
+        ("booking", "10/min", "300/min"),
+        ("cancel", "5/min", "60/min"),
+        ("room_join", "10/min", "300/min"),
+    )
+}
+
 # Login lockouts (django-axes, apps/accounts/lockout.py): the HTML login, the admin login and
 # the API token endpoint count failures per account and per client address.
 AUTHENTICATION_BACKENDS = [
@@ -439,7 +455,10 @@ TICKETING = {
     # The waiting room's status answer tells a buyer when to ask again: a tenth of their
     # estimated wait, within these bounds (seconds).
     "ROOM_POLL_MIN_SECONDS": env_float("WAITING_ROOM_POLL_MIN_SECONDS", 2.0),
-    "ROOM_POLL_MAX_SECONDS": env_float("WAITING_ROOM_POLL_MAX_SECONDS", 30.0),
+    "ROOM_POLL_MAX_SECONDS": env_float("WAITING_ROOM_POLL_MAX_SECONDS", 120.0),
+    # The status answers per second a room may draw from the whole shop (all instances): the
+    # interval each waiting buyer is given keeps the crowd within it (apps/waitingroom/polling.py).
+    "ROOM_STATUS_PER_SECOND": env_float("WAITING_ROOM_STATUS_PER_SECOND", 250.0),
     # "sandbox" (the default), "stripe", or a provider class's dotted path.
     "PAYMENT_PROVIDER": {
         "sandbox": "apps.payments.providers.sandbox.SandboxProvider",
