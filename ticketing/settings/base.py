@@ -452,8 +452,8 @@ TICKETING = {
     # Layer 0 of the hold protocol: how old (s) a process's snapshot of taken seats may be when
     # it refuses a request from it; 0 sends every request to the locks.
     "TAKEN_SEATS_SECONDS": env_float("HOLD_TAKEN_SEATS_SECONDS", 1.0),
-    # The waiting room's status answer tells a buyer when to ask again: a tenth of their
-    # estimated wait, within these bounds (seconds).
+    # The waiting room's status answer tells a buyer when to ask again, within these bounds
+    # (seconds): the front of the line at the shortest, the back up to the longest.
     "ROOM_POLL_MIN_SECONDS": env_float("WAITING_ROOM_POLL_MIN_SECONDS", 2.0),
     "ROOM_POLL_MAX_SECONDS": env_float("WAITING_ROOM_POLL_MAX_SECONDS", 120.0),
     # The status answers per second a room may draw from the whole shop (all instances): the
