@@ -2,6 +2,7 @@
 the scripts mark has a German translation, nothing is left fuzzy, and the committed .mo files
 are what the .po files compile to. `make messages` mends the last two."""
 
+import re
 import shutil
 
 import polib
@@ -29,11 +30,9 @@ def test_every_message_has_a_german_translation(domain):
 
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_placeholders_survive_translation(domain):
-    """A translation that loses or renames `%(left)s` would fail at run time ("KeyError") or
-    show the wrong number."""
-    import re
-
-    placeholder = re.compile(r"%\(\w+\)[sd]|%[sd]")
+    """A translation that loses or renames `%(left)s` (or DRF's `{min_value}`) would fail at
+    run time ("KeyError") or show the wrong number."""
+    placeholder = re.compile(r"%\(\w+\)[sd]|%[sd]|\{\w+\}")
     for entry in _catalogue(domain).translated_entries():
         wanted = sorted(placeholder.findall(entry.msgid))
         for text in (
