@@ -55,6 +55,9 @@ class TestSignup:
         assert "password" in errors
         html = response.content.decode()
         assert "already exists" in html and 'value="TAKEN@example.com"' in html
+        assert (
+            'data-testid="form-errors"' in html and "Please check the highlighted fields." in html
+        )
         assert User.objects.count() == 1
 
     def test_an_outside_next_is_ignored(self, client):
