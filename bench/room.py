@@ -47,12 +47,49 @@ def add_arguments(p) -> None:
         help="admissions per minute (see bench/README.md for why 1,200)",
     )
     p.add_argument("--room-connections", type=int, default=512)
+    p.add_argument(
+        "--room-server",
+        choices=["edge", "shop"],
+        default="edge",
+        help="who answers join and status: the room's own server (uvicorn, "
+        "ticketing/room_asgi.py), as a proxy would route them, or gunicorn with the shop",
+    )
+    p.add_argument("--room-edge-workers", type=int, default=2, help="uvicorn processes")
 
 
 def quick(args) -> None:
     args.room_buyers = min(args.room_buyers, 500)
     args.room_join_seconds = min(args.room_join_seconds, 3.0)
     args.room_seconds = min(args.room_seconds, 15.0)
+
+
+def start_edge(args, env: dict, port: int):
+    """The room's own server on `port` (uvicorn, as the Procfile starts it), once it answers."""
+    bench = _bench()
+    log_path = bench.RESULTS / f"room-edge-{port}.log"
+    log_path.write_bytes(b"")
+    command = [
+        str(bench.VENV_BIN / "uvicorn"),
+        "ticketing.room_asgi:application",
+        "--host",
+        bench.HOST,
+        "--port",
+        str(port),
+        "--workers",
+        str(args.room_edge_workers),
+        "--no-proxy-headers",
+        "--no-access-log",
+        "--backlog",
+        "4096",
+        "--timeout-keep-alive",
+        "30",
+    ]
+    proc = bench.PROCESSES.start(command, env, log_path)
+    # uvicorn writes no per-request service times: the meter finds no lines to read.
+    proc.access_log = log_path.with_suffix(".access")
+    proc.access_log.write_bytes(b"")
+    bench.wait_ready(port, proc, log_path)
+    return proc
 
 
 def room_event(args) -> tuple[int, dict]:
@@ -93,7 +130,7 @@ class Crowd:
         self.args = args
         self.path = f"/api/v1/events/{event_id}/room"
         self.rush = rush
-        self.client = client
+        self.client = client  # the room's server; the rush's journey has the shop's
         self.end = end
         self.sent: dict[int, float] = {}
         self.admitted_seen: dict[int, float] = {}
@@ -184,8 +221,9 @@ def open_room(args, event_id) -> float:
     return time.perf_counter() + opens_in
 
 
-async def drive(args, port, event_id, layout, tokens, opens_at: float) -> dict:
-    """The crowd joins and follows the room; the recorder, the crowd, and the harness's CPU."""
+async def drive(args, port, room_port, event_id, layout, tokens, opens_at: float) -> dict:
+    """The crowd joins and follows the room (on `room_port`: the room's server, or the shop's
+    own port); the recorder, the crowd, and the harness's CPU."""
     bench = _bench()
     recorder = bench.Recorder()
     start = time.perf_counter()
@@ -195,7 +233,8 @@ async def drive(args, port, event_id, layout, tokens, opens_at: float) -> dict:
         # Admitted buyers' holds and payments may finish a little after the end.
         client = bench.Client(session, [port], recorder, end + 30)
         rush = _room_rush()(args, event_id, layout, tokens, client, "room")
-        crowd = Crowd(args, event_id, rush, client, end)
+        room_client = bench.Client(session, [room_port], recorder, end + 30)
+        crowd = Crowd(args, event_id, rush, room_client, end)
         stop = asyncio.Event()
         refresher = asyncio.create_task(rush.refresh_view(stop))
         step = args.room_join_seconds / max(1, len(tokens))
@@ -246,6 +285,7 @@ def figures(event_id, outcome) -> dict:
     admitting = max(1e-9, time.perf_counter() - outcome["opens_at"])
     return {
         "buyers": len(crowd.rush.tokens),
+        "server": crowd.args.room_server,
         "rate_per_minute": crowd.args.room_rate,
         "join": bench.summarise(rec.of("room-join")),
         "status": bench.summarise(rec.of("room-status")),
@@ -301,7 +341,8 @@ def targets(room: dict, add) -> None:
 def print_summary(room: dict) -> None:
     join, status, hold = room["join"], room["status"], room["hold"]
     print(
-        f"\nwaiting room: {room['buyers']:,} buyers, admission {room['rate_per_minute']}/min; "
+        f"\nwaiting room ({room.get('server', 'shop')}): {room['buyers']:,} buyers, admission "
+        f"{room['rate_per_minute']}/min; "
         f"joins {join.get('rps')}/s, status {status.get('rps')}/s "
         f"(P50 {status.get('p50_ms')} / P99 {status.get('p99_ms')} ms), "
         f"admitted {room['admitted_by_room']} ({room['admitted_per_second']}/s), their holds "

@@ -1641,16 +1641,27 @@ def main(argv=None) -> int:
                 f"phase: waiting room ({args.room_buyers:,} buyers, {args.room_rate}/min)",
                 flush=True,
             )
-            opens_at = room.open_room(args, room_event)
-            out = measured(
-                "room",
-                [shop],
-                room.drive(
-                    args, port, room_event, room_layout, tokens[: args.room_buyers], opens_at
-                ),
-                ["room-join", "room-status", "hold", "booking"],
-                lambda out: len(out["recorder"].samples),
-            )
+            edge = room.start_edge(args, env, port + 3) if args.room_server == "edge" else None
+            try:
+                opens_at = room.open_room(args, room_event)
+                out = measured(
+                    "room",
+                    [shop] + ([edge] if edge else []),
+                    room.drive(
+                        args,
+                        port,
+                        port + 3 if edge else port,
+                        room_event,
+                        room_layout,
+                        tokens[: args.room_buyers],
+                        opens_at,
+                    ),
+                    ["room-join", "room-status", "hold", "booking"],
+                    lambda out: len(out["recorder"].samples),
+                )
+            finally:
+                if edge is not None:
+                    PROCESSES.stop(edge)
             results["room"] = room.figures(room_event, out)
             results["phases"]["room_status"] = results["room"]["status"]
             results["phases"]["room_hold"] = results["room"]["hold"]

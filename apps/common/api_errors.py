@@ -31,11 +31,18 @@ def _first_message(data) -> str:
     return str(data)
 
 
+def shop_error_answer(exc: ShopError) -> tuple[int, dict, dict]:
+    """Status, JSON body and headers of the API's answer to a ShopError (also what the
+    waiting room's own server answers, apps.waitingroom.edge)."""
+    retry_after = exc.extra.get("retry_after")
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+    return exc.status_code, exc.as_dict(), headers
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, ShopError):
-        retry_after = exc.extra.get("retry_after")
-        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
-        return Response(exc.as_dict(), status=exc.status_code, headers=headers)
+        status_code, body, headers = shop_error_answer(exc)
+        return Response(body, status=status_code, headers=headers)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
