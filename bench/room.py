@@ -43,8 +43,8 @@ def add_arguments(p) -> None:
     p.add_argument(
         "--room-rate",
         type=int,
-        default=1200,
-        help="admissions per minute (see bench/README.md for why 1,200)",
+        default=600,
+        help="admissions per minute (see bench/README.md for why 600)",
     )
     p.add_argument("--room-connections", type=int, default=512)
     p.add_argument(
