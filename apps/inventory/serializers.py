@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.common.parsing import AsciiIntegerField
@@ -8,13 +9,27 @@ from .models import Hold
 from .selectors import hold_public_status
 
 
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1},
+        "minItems": 1,
+        "maxItems": 100,
+        "uniqueItems": True,
+    }
+)
+class SeatIdsField(serializers.ListField):
+    """Event seat ids, each once: the service refuses a list with one twice (400
+    `duplicate_seats`), so the schema says they are unique."""
+
+
 class HoldCreateSerializer(serializers.Serializer):
     """Shape only; the rules (how many seats, which ones, on sale or not) are the service's.
     The schema's description of a hold request; requests are read by `parse_hold_request`,
     which checks the same shape for a fraction of the CPU (tests hold the two together)."""
 
     event = AsciiIntegerField(min_value=1)
-    seats = serializers.ListField(
+    seats = SeatIdsField(
         child=AsciiIntegerField(min_value=1),
         required=False,
         min_length=1,

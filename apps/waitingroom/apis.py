@@ -1,5 +1,6 @@
 import math
 
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTStatelessUserScheme
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -17,6 +18,16 @@ from . import services
 from .documents import place_document
 from .serializers import RoomStatusSerializer
 from .state import RoomUnavailable
+
+
+class TokenOnlyJWTScheme(SimpleJWTStatelessUserScheme):
+    """The room's bearer JWT in the schema, under a name of its own (drf-spectacular refuses
+    two authentications under one name): the same token as everywhere, read without the
+    account."""
+
+    name = "jwtTokenOnly"
+    priority = 1
+
 
 ROOM_RESPONSES = {
     200: RoomStatusSerializer,
