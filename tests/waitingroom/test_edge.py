@@ -5,6 +5,7 @@ wrong (no token, a bad one, no room, too many joins, Redis away)."""
 
 import asyncio
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -37,7 +38,10 @@ def through_edge(edge, method, path, headers) -> httpx.Response:
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             return await http.request(method, path, headers=headers)
 
-    return asyncio.run(call())
+    # In a thread of its own: a test before this one (Playwright's) may leave an event loop
+    # running in this thread, where asyncio.run() refuses to start another.
+    with ThreadPoolExecutor(1) as runner:
+        return runner.submit(asyncio.run, call()).result()
 
 
 def through_shop(method, path, headers):
