@@ -12,6 +12,12 @@ from .logging import request_id_var
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
 
+def request_id_of(request) -> str:
+    """The caller's X-Request-ID when it is sane, else a new one."""
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+
+
 class RequestIdMiddleware:
     """Tags each request with an id (the caller's X-Request-ID when it is sane) for the logs and
     the response header, so a buyer's complaint can be matched to log lines."""
@@ -20,8 +26,7 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        incoming = request.headers.get("X-Request-ID", "")
-        request_id = incoming if _VALID_ID.match(incoming) else uuid.uuid4().hex
+        request_id = request_id_of(request)
         request.request_id = request_id
         token = request_id_var.set(request_id)
         try:

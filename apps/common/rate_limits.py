@@ -3,7 +3,9 @@
 Holds, bookings, cancels and room joins are what a bot hammers to hoard seats. Each of these
 actions has two limits (`RATE_LIMITS` in the settings: THROTTLE_<ACTION>_USER and _IP), both
 checked by one Lua script: a fixed-window counter per account and one per client address
-(apps.common.client_ip, so a forged X-Forwarded-For cannot reset it). DRF's cache throttles
+(apps.common.client_ip, so a forged X-Forwarded-For cannot reset it). Room joins are counted
+by the same Lua function inside the room's own join script, per room, in the same round trip
+as the join (apps.waitingroom.state). DRF's cache throttles
 would cost a GET and a SET per key (four round trips and a pickled list of timestamps each) on
 the hold path, whose budget is counted (tests/inventory/test_hold_budget.py).
 
@@ -31,25 +33,30 @@ from .redis import redis_connection, redis_health, redis_key, registered_script
 
 logger = logging.getLogger(__name__)
 
-# KEYS: the account's counter, the address's. ARGV: their limits, their windows (ms).
-# {0, 0}: counted; {1 or 2, ms}: refused by that key, which resets in ms.
-_CHECK = """
-for i = 1, 2 do
-  local n = tonumber(redis.call('GET', KEYS[i]) or '0')
-  if n >= tonumber(ARGV[i]) then
-    local ttl = redis.call('PTTL', KEYS[i])
-    if ttl < 0 then
-      redis.call('PEXPIRE', KEYS[i], ARGV[i + 2])
-      ttl = tonumber(ARGV[i + 2])
+# Two fixed-window counters, the account's and the address's, checked and counted at once;
+# {0, 0}: counted; {1 or 2, ms}: refused by that key, which resets in ms. A Lua function, so
+# that the waiting room's join script can run it too (apps.waitingroom.state).
+LUA_RATE_CHECK = """
+local function rate_check(k1, k2, l1, l2, w1, w2)
+  local keys, limits, windows = {k1, k2}, {tonumber(l1), tonumber(l2)}, {w1, w2}
+  for i = 1, 2 do
+    local n = tonumber(redis.call('GET', keys[i]) or '0')
+    if n >= limits[i] then
+      local ttl = redis.call('PTTL', keys[i])
+      if ttl < 0 then
+        redis.call('PEXPIRE', keys[i], windows[i])
+        ttl = tonumber(windows[i])
+      end
+      return {i, ttl}
     end
-    return {i, ttl}
   end
+  for i = 1, 2 do
+    if redis.call('INCR', keys[i]) == 1 then redis.call('PEXPIRE', keys[i], windows[i]) end
+  end
+  return {0, 0}
 end
-for i = 1, 2 do
-  if redis.call('INCR', KEYS[i]) == 1 then redis.call('PEXPIRE', KEYS[i], ARGV[i + 2]) end
-end
-return {0, 0}
 """
+_CHECK = LUA_RATE_CHECK + "return rate_check(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])"
 
 _PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -107,16 +114,31 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return count, seconds
 
 
-def _limits(action: str) -> tuple[tuple[int, int], tuple[int, int]]:
+def limit_args(action: str) -> list[int]:
+    """The script's limits of `action`: the account's and the address's counts, then their
+    windows in ms."""
     rates = settings.RATE_LIMITS[action]
-    return parse_rate(rates["user"]), parse_rate(rates["ip"])
+    (user_count, user_window), (ip_count, ip_window) = (
+        parse_rate(rates["user"]),
+        parse_rate(rates["ip"]),
+    )
+    return [user_count, ip_count, user_window * 1000, ip_window * 1000]
+
+
+def refusal(action: str, refused, ms) -> TooManyRequests:
+    """The 429 of `action` when key `refused` (1: the account's, 2: the address's) is full for
+    another `ms`."""
+    code, messages = ACTIONS[action]
+    by = "account" if int(refused) == 1 else "address"
+    metrics.RATE_LIMITED.labels(action=action, by=by).inc()
+    retry_after = max(1, math.ceil(int(ms) / 1000))
+    return TooManyRequests(messages[by] % {"s": retry_after}, code=code, retry_after=retry_after)
 
 
 def check(action: str, request) -> None:
     """Counts the request against the account's and the address's limits of `action`; raises
     TooManyRequests (429, its own code, `retry_after` seconds) past either."""
-    code, messages = ACTIONS[action]
-    (user_count, user_window), (ip_count, ip_window) = _limits(action)
+    args = limit_args(action)
     conn = redis_connection()
     if conn is None or not redis_health.available():
         return
@@ -128,23 +150,13 @@ def check(action: str, request) -> None:
         redis_key(tag, "ip", client_ip(request) or "unknown"),
     ]
     try:
-        refused, ms = registered_script(conn, "rate_limit", _CHECK)(
-            keys=keys, args=[user_count, ip_count, user_window * 1000, ip_window * 1000]
-        )
+        refused, ms = registered_script(conn, "rate_limit", _CHECK)(keys=keys, args=args)
     except RedisError as exc:
         redis_health.failed()
         logger.warning("rate limit of %s not counted, Redis unreachable: %r", action, exc)
         return
-    if not refused:
-        return
-    by = "account" if int(refused) == 1 else "address"
-    metrics.RATE_LIMITED.labels(action=action, by=by).inc()
-    retry_after = max(1, math.ceil(int(ms) / 1000))
-    raise TooManyRequests(
-        messages[by] % {"s": retry_after},
-        code=code,
-        retry_after=retry_after,
-    )
+    if refused:
+        raise refusal(action, refused, ms)
 
 
 def rate_limited(action: str):

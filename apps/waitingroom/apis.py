@@ -6,13 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
 
-from apps.common import rate_limits
 from apps.common.api_schema import (
     ERROR_RESPONSES,
     RETRY_AFTER_HEADER,
     ErrorSerializer,
     rate_limit_response,
 )
+from apps.common.client_ip import client_ip
 
 from . import services
 from .documents import place_document
@@ -41,14 +41,16 @@ ROOM_RESPONSES = {
 
 
 def room_answer(request, event_id, *, join: bool) -> tuple[int, dict, dict]:
-    """Status, JSON document and headers of a join (counted against its rate limits first) or a
-    status answer, for an authenticated request: what this view answers and the room's own
-    server (apps.waitingroom.edge) too. A refusal (429, 404) is raised as its ShopError."""
-    if join:
-        rate_limits.check("room_join", request)
-    read = services.join_room if join else services.room_status
+    """Status, JSON document and headers of a join (counted against its rate limits in the
+    same Redis call) or a status answer, for an authenticated request: what this view answers
+    and the room's own server (apps.waitingroom.edge) too. A refusal (429, 404) is raised as
+    its ShopError."""
     try:
-        place = read(user=request.user, event_id=event_id)
+        if join:
+            address = client_ip(request) or "unknown"
+            place = services.join_room(user=request.user, event_id=event_id, address=address)
+        else:
+            place = services.room_status(user=request.user, event_id=event_id)
     except RoomUnavailable as exc:
         return exc.status_code, exc.as_dict(), {"Retry-After": "5"}
     headers = {}

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from apps.common import rate_limits
 from apps.common.errors import NotFound, RuleBroken
 from apps.common.process_cache import MISSING, ProcessCache
 from apps.events import services as event_services
@@ -179,10 +180,14 @@ def _place(event_id, user_id, raw: list) -> Place:
     )
 
 
-def join_room(*, user, event_id) -> Place:
+def join_room(*, user, event_id, address: str | None = None) -> Place:
     """The buyer's place in the event's room: a new one at the first join, the same one on every
-    join after (another tab, another device); one Redis call."""
-    raw = state.join(_existing_room(event_id), user.pk)
+    join after (another tab, another device); one Redis call. With the client's `address`
+    (buyers' requests; not staff tools or tests joining for a buyer) the join counts against
+    the room_join rate limits in that same call: 429 `room_join_rate_limited` past them."""
+    raw = state.join(_existing_room(event_id), user.pk, address)
+    if int(raw[0]) == -4:
+        raise rate_limits.refusal("room_join", raw[2], raw[3])
     return _place(event_id, user.pk, raw)
 
 

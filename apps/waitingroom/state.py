@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy
 from redis.exceptions import RedisError
 
-from apps.common import metrics
+from apps.common import metrics, rate_limits
 from apps.common.errors import ServiceUnavailable
 from apps.common.process_cache import MISSING, ProcessCache
 from apps.common.redis import redis_connection, redis_health, redis_key, registered_script
@@ -117,10 +117,18 @@ return {admitted, redis.call('ZCARD', KEYS[2]), c[1], c[2], c[3], c[4],
 """
 )
 
-# ARGV: buyer id, ttl. One place per buyer: ZSCORE then ZADD inside one script.
+# ARGV: buyer id, ttl, and (counted joins) the join's limits as rate_limits.limit_args gives
+# them; KEYS 5 and 6 are then the buyer's and the address's join counters, in the room's slot.
+# A refused join is {-4, now, 1 or 2 (which counter), ms until it resets} and changes nothing.
+# One place per buyer: ZSCORE then ZADD inside one script.
 _JOIN = (
     _LUA_COMMON
+    + rate_limits.LUA_RATE_CHECK
     + """
+if ARGV[3] then
+  local limited = rate_check(KEYS[5], KEYS[6], ARGV[3], ARGV[4], ARGV[5], ARGV[6])
+  if limited[1] ~= 0 then return {-4, now_ms(), limited[1], limited[2]} end
+end
 local c = redis.call('HMGET', KEYS[1], 'on', 'opens', 'admitted', 'seed')
 if not c[1] then return {-1, now_ms()} end
 if c[1] ~= '1' then return {-2, now_ms()} end
@@ -189,9 +197,9 @@ def keys(event_id) -> dict[str, str]:
     return {name: f"{base}:{name}" for name in ("cfg", "q", "passes", "spent")}
 
 
-def _run(name: str, source: str, key_names, event_id, args=()):
-    """Runs one script on the room's keys; Redis away is RoomUnavailable (the room fails
-    closed: nobody is admitted while nobody can count)."""
+def _run(name: str, source: str, key_names, event_id, args=(), more_keys=()):
+    """Runs one script on the room's keys (and `more_keys`, in the room's slot); Redis away is
+    RoomUnavailable (the room fails closed: nobody is admitted while nobody can count)."""
     conn = redis_connection()
     if conn is None or not redis_health.available():
         metrics.ROOM_UNAVAILABLE.inc()
@@ -199,7 +207,7 @@ def _run(name: str, source: str, key_names, event_id, args=()):
     room = keys(event_id)
     try:
         return registered_script(conn, name, source)(
-            keys=[room[k] for k in key_names], args=list(args)
+            keys=[room[k] for k in key_names] + list(more_keys), args=list(args)
         )
     except RedisError as exc:
         redis_health.failed()
@@ -250,9 +258,16 @@ def forget_shared(event_id=None) -> None:
     _shared.forget() if event_id is None else _shared.forget(int(event_id))
 
 
-def join(event_id, user_id) -> list:
+def join(event_id, user_id, address: str | None = None) -> list:
+    """The buyer's place, joining if new; with an `address`, the join is first counted against
+    the room_join limits of the buyer and of that address (in this room), in the same call."""
+    args, counters = [user_id, ROOM_TTL_SECONDS], []
+    if address is not None:
+        base = redis_key(f"{{room:{int(event_id)}}}")
+        counters = [f"{base}:joins:u:{user_id}", f"{base}:joins:ip:{address}"]
+        args += rate_limits.limit_args("room_join")
     return _run(
-        "room-join", _JOIN, ("cfg", "q", "passes", "spent"), event_id, (user_id, ROOM_TTL_SECONDS)
+        "room-join", _JOIN, ("cfg", "q", "passes", "spent"), event_id, args, more_keys=counters
     )
 
 

@@ -2,6 +2,7 @@
 `status`), and on admission go to the event page with the pass in a cookie that the hold form
 sends along. Thin: apps.waitingroom.services decides everything, as for the API."""
 
+import functools
 import math
 import time
 
@@ -12,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from apps.common import rate_limits
+from apps.common.client_ip import client_ip
 from apps.common.errors import NotFound, TooManyRequests
 from apps.events import selectors as event_selectors
 
@@ -72,8 +73,11 @@ def room(request, event_id):
 @require_POST
 def join(request, event_id):
     event = _event(event_id)
+    address = client_ip(request) or "unknown"
     try:
-        rate_limits.check("room_join", request)
+        place, unavailable = _place_or_none(
+            functools.partial(services.join_room, address=address), request, event_id
+        )
     except TooManyRequests as exc:
         # The page again, with the refusal and the buyer's place if they have one: a 429 the
         # browser shows rather than a redirect that hides it.
@@ -87,7 +91,6 @@ def join(request, event_id):
         )
         response["Retry-After"] = str(exc.extra["retry_after"])
         return response
-    place, unavailable = _place_or_none(services.join_room, request, event_id)
     if unavailable is not None:
         messages.error(request, unavailable.detail)
     return redirect("waitingroom:room", event_id=event_id)

@@ -222,3 +222,27 @@ def test_a_revoked_token_keeps_its_place_but_takes_no_seat(edge):
         HTTP_X_QUEUE_PASS=place.queue_pass,
     )
     assert held.status_code == 401 and held.json()["code"] == "password_changed"
+
+
+def test_https_and_the_redirect_to_it_are_answered_alike(settings):
+    """The security headers the room's server adds by itself depend on whether the request came
+    over HTTPS (HSTS), and plain HTTP is redirected where the shop redirects it."""
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SECURE_HSTS_SECONDS = 3600
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    edge = RoomEdge(threads=2)  # its own copy of those headers, taken under these settings
+    try:
+        event = room_event()
+        buyer = factories.UserFactory()
+        path = f"/api/v1/events/{event.pk}/room"
+        assert through_edge(edge, "POST", path, bearer(buyer)).status_code == 301
+
+        over_https = {"X-Forwarded-Proto": "https", **bearer(buyer)}
+        shop, mine = both(edge, "GET", path, over_https)
+        assert mine == shop and mine[0] == 200
+        assert mine[2]["strict-transport-security"].startswith("max-age=3600")
+
+        shop, mine = both(edge, "GET", path, bearer(buyer))
+        assert mine == shop and mine[0] == 301
+    finally:
+        edge.executor.shutdown(wait=True)

@@ -459,10 +459,11 @@ TICKETING = {
     # The status answers per second a room may draw from the whole shop (all instances): the
     # interval each waiting buyer is given keeps the crowd within it (apps/waitingroom/polling.py).
     "ROOM_STATUS_PER_SECOND": env_float("WAITING_ROOM_STATUS_PER_SECOND", 250.0),
-    # Threads per process of the room's own server (apps/waitingroom/edge.py), whose answers
-    # wait on Redis. 10,000 joins at 1,000 a second on 2 uvicorn processes cost 0.96, 0.91 and
-    # 1.12 ms of CPU each with 2, 3 and 8 threads: more threads only fight over the GIL.
-    "ROOM_EDGE_THREADS": env_int("ROOM_EDGE_THREADS", 3),
+    # Threads per process of the room's own server (apps/waitingroom/edge.py). An answer is
+    # CPU work around one short Redis round trip, so more threads only fight over the GIL:
+    # 10,000 joins at 1,000 a second on 2 uvicorn processes cost 0.84-0.94, 1.00 and 0.97 ms
+    # of CPU each with 1, 2 and 3 threads, and their P99 was lowest with 1.
+    "ROOM_EDGE_THREADS": env_int("ROOM_EDGE_THREADS", 1),
     # "sandbox" (the default), "stripe", or a provider class's dotted path.
     "PAYMENT_PROVIDER": {
         "sandbox": "apps.payments.providers.sandbox.SandboxProvider",
