@@ -14,6 +14,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 
 from apps.common.process_cache import forget_all
 from apps.common.redis import redis_health
+from apps.waitingroom import services
 from apps.waitingroom.edge import RoomEdge
 from tests import factories
 
@@ -46,7 +47,8 @@ def through_edge(edge, method, path, headers) -> httpx.Response:
 
 def through_shop(method, path, headers):
     meta = {"HTTP_" + name.upper().replace("-", "_"): value for name, value in headers.items()}
-    return Client().generic(method, path, REMOTE_ADDR="127.0.0.1", **meta)
+    client = Client(raise_request_exception=False)  # a failure answered as a server would
+    return client.generic(method, path, REMOTE_ADDR="127.0.0.1", **meta)
 
 
 def answer(response) -> tuple:
@@ -246,3 +248,17 @@ def test_https_and_the_redirect_to_it_are_answered_alike(settings):
         assert mine == shop and mine[0] == 301
     finally:
         edge.executor.shutdown(wait=True)
+
+
+def test_a_failure_inside_the_answer_is_the_shops_500(edge, monkeypatch, caplog):
+    event = room_event()
+    buyer = factories.UserFactory()
+
+    def broken(**kwargs):
+        raise RuntimeError("a bug in the room")
+
+    monkeypatch.setattr(services, "room_status", broken)
+    shop, mine = both(edge, "GET", f"/api/v1/events/{event.pk}/room", bearer(buyer))
+    assert mine == shop
+    assert mine[0] == 500 and mine[1]["code"] == "server_error"
+    assert "a bug in the room" in caplog.text  # logged, with its traceback
