@@ -147,6 +147,19 @@ def test_a_refused_request_does_not_count_against_the_address(limits):
         assert _hold(client_for(factories.UserFactory()), event).status_code == 201
 
 
+def test_a_refused_join_leaves_no_place_and_each_room_counts_its_own(limits):
+    """Room joins are counted inside the room's own join script (apps.waitingroom.state): a
+    refused join changes nothing in the queue, and the limit is per room."""
+    limits("room_join", ip="1/min")
+    event, other_event = room_event(opens_in=3600), room_event(opens_in=3600)
+    first, second = factories.UserFactory(), factories.UserFactory()
+    assert _join(client_for(first), event).status_code == 200
+    _assert_refused(_join(client_for(second), event), "room_join", "address")
+    status = client_for(second).get(f"/api/v1/events/{event.pk}/room").json()
+    assert status["state"] == "not_joined"
+    assert _join(client_for(second), other_event).status_code == 200
+
+
 def test_the_browser_join_is_limited_too(client, limits):
     limits("room_join", user="1/min")
     event = room_event(opens_in=3600)
